@@ -1,0 +1,140 @@
+# cnroute - China-aware steering for Unbound.
+# Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
+#
+#   make          build Unbound (once), the module and the unit tests
+#   make run      start a demo resolver on loopback with demo data
+#   make test     unit tests, sanitizer unit tests, fuzz seeds, integration tests
+#   make bench    benchmarks (not part of make test)
+#   make clean    remove the module build (keeps Unbound and GeoIP data)
+#   make distclean  remove build/ entirely
+#
+# UNBOUND_SRC=DIR builds against an unpacked Unbound source tree instead of
+# Debian's source package.
+
+BUILD      := build
+UB_SRC     := $(BUILD)/unbound-src
+UB_PREFIX  := $(BUILD)/unbound
+UNBOUND    := $(UB_PREFIX)/sbin/unbound
+GEOIP_DIR  := $(BUILD)/geoip
+GEOIP_DBS  := $(GEOIP_DIR)/geo-whois-asn-country.mmdb $(GEOIP_DIR)/GeoIP2-Country-Test.mmdb
+
+CC        ?= cc
+WARN      := -Wall -Wextra -Werror
+CSTD      := -std=c11 -D_GNU_SOURCE
+OPT       ?= -O2 -g
+SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+INCLUDES  := -Iinclude
+LIBS_POLICY := -lmaxminddb -lpthread
+
+POLICY_SRC := $(sort $(wildcard plugin/policy/*.c))
+SYNC_SRC   := $(sort $(wildcard plugin/sync/*.c))
+GLUE_SRC   := $(sort $(wildcard plugin/unbound/*.c))
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+POLICY_OBJ := $(POLICY_SRC:%.c=$(BUILD)/obj/%.o)
+SYNC_OBJ   := $(SYNC_SRC:%.c=$(BUILD)/obj/%.o)
+GLUE_OBJ   := $(GLUE_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_ASAN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/asan/%)
+FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
+
+# The module: policy and sync objects are compiled position-independent and
+# hidden; only the six entry points of plugin/unbound/ are exported.
+PIC_FLAGS  := -fPIC -fvisibility=hidden
+MODULE     := $(BUILD)/cnroute.so
+MODULE_LIBS := -lhiredis -lmaxminddb -lpthread
+
+.PHONY: all deps unbound geoip module unit test test-unit test-asan test-fuzz \
+	test-integration run bench clean distclean
+.DELETE_ON_ERROR:
+
+all: module unit
+
+deps: $(BUILD)/.deps
+$(BUILD)/.deps: tools/setup/install-deps.sh
+	@mkdir -p $(BUILD)
+	tools/setup/install-deps.sh
+	@touch $@
+
+# Unbound is rebuilt only when its recipe or the chosen source changes.
+UB_ORIGIN := $(if $(UNBOUND_SRC),$(abspath $(UNBOUND_SRC)),debian)
+$(BUILD)/.unbound-origin: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(UB_ORIGIN)' | cmp -s - $@ || echo '$(UB_ORIGIN)' > $@
+FORCE:
+
+unbound: $(UNBOUND)
+$(UNBOUND): tools/setup/build-unbound.sh tools/setup/apt-source.sh $(BUILD)/.unbound-origin | $(BUILD)/.deps
+	tools/setup/build-unbound.sh $(BUILD)
+	@touch $@
+$(UB_SRC)/config.h: $(UNBOUND)
+
+geoip: $(GEOIP_DBS)
+$(GEOIP_DBS): tools/setup/fetch-geoip.sh | $(BUILD)/.deps
+	tools/setup/fetch-geoip.sh $(GEOIP_DIR)
+	@touch $(GEOIP_DBS)
+
+module: $(MODULE)
+
+$(BUILD)/obj/plugin/policy/%.o: plugin/policy/%.c $(wildcard include/cnroute/*.h) | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) $(PIC_FLAGS) $(INCLUDES) -c $< -o $@
+
+$(BUILD)/obj/plugin/sync/%.o: plugin/sync/%.c $(wildcard include/cnroute/*.h) | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) $(PIC_FLAGS) $(INCLUDES) -c $< -o $@
+
+# The glue includes Unbound's headers from the configured tree; config.h
+# comes first there (struct layouts depend on it). Unbound's headers are
+# not warning-clean under -Wextra, so they are system includes.
+$(BUILD)/obj/plugin/unbound/%.o: plugin/unbound/%.c $(wildcard include/cnroute/*.h) $(wildcard plugin/unbound/*.h) $(UB_SRC)/config.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) $(PIC_FLAGS) $(INCLUDES) -Iplugin/unbound -isystem $(UB_SRC) -c $< -o $@
+
+$(MODULE): $(GLUE_OBJ) $(SYNC_OBJ) $(POLICY_OBJ) plugin/unbound/exports.map
+	$(CC) -shared -o $@ $(filter %.o,$^) $(MODULE_LIBS) -Wl,--version-script=plugin/unbound/exports.map
+
+# Unit tests link the policy sources directly (no Unbound, no Redis).
+unit: $(UNIT_BIN)
+$(BUILD)/tests/%: tests/unit/%.c $(POLICY_SRC) $(wildcard include/cnroute/*.h) | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) $(INCLUDES) $< $(POLICY_SRC) -lcmocka $(LIBS_POLICY) -o $@
+$(BUILD)/tests/asan/%: tests/unit/%.c $(POLICY_SRC) $(wildcard include/cnroute/*.h) | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) $< $(POLICY_SRC) -lcmocka $(LIBS_POLICY) -o $@
+
+# Fuzz targets, built with a small driver that replays the seed corpus
+# (tests/fuzz/corpus/<target>/); with clang, `make fuzz` builds libFuzzer ones.
+$(BUILD)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/standalone_main.c $(POLICY_SRC) | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) $< tests/fuzz/standalone_main.c $(POLICY_SRC) $(LIBS_POLICY) -o $@
+
+test-unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+test-asan: $(UNIT_ASAN)
+	@set -e; for t in $(UNIT_ASAN); do echo "== $$t (ASan/UBSan)"; \
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
+
+test-fuzz: $(FUZZ_BIN)
+	@set -e; for t in $(FUZZ_BIN); do n=$$(basename $$t); \
+		echo "== $$n over tests/fuzz/corpus/$${n#fuzz_}"; \
+		$$t tests/fuzz/corpus/$${n#fuzz_}/*; done
+
+test-integration: $(MODULE) $(UNBOUND) $(GEOIP_DBS)
+	tests/integration/run.sh
+
+test: test-unit test-asan test-fuzz test-integration
+
+run: $(MODULE) $(UNBOUND) $(GEOIP_DBS)
+	tools/demo/run.sh
+
+bench:
+	@echo "make bench: not built yet (see the benchmark issue)"; exit 1
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/tests $(MODULE)
+
+distclean:
+	rm -rf $(BUILD)

@@ -1,0 +1,97 @@
+/*
+ * conf.h - the cnroute.conf file, shared by the module and the CLI.
+ *
+ * Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
+ *
+ * Format: "key: value" lines, '#' starts a comment, blank lines ignored,
+ * values may be double-quoted; the same look as unbound.conf. Any problem
+ * (unknown key, bad value, key given twice) is reported as
+ * "FILE:LINE: KEY: what is wrong" and the whole file is refused.
+ */
+#ifndef CNROUTE_CONF_H
+#define CNROUTE_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** Default path of the configuration file. */
+#define CNROUTE_CONF_DEFAULT "/etc/unbound/cnroute.conf"
+/** Environment variable that overrides the default path. */
+#define CNROUTE_CONF_ENV "CNROUTE_CONF"
+/** Size of the error buffer conf_read writes into. */
+#define CONF_ERR_MAX 512
+/** Most mainland country codes. */
+#define CONF_MAX_COUNTRIES 16
+
+/** How EDNS Client Subnet options from clients are treated. */
+enum ecs_mode {
+	/** locate the client by the ECS address when there is one */
+	ECS_USE = 0,
+	/** always locate the client by its own address */
+	ECS_IGNORE
+};
+
+/** The parsed configuration. Strings are malloced (conf_free). */
+struct cnroute_conf {
+	/** Redis host name or address, NULL when redis_unix is used */
+	char *redis_host;
+	/** Redis TCP port */
+	int redis_port;
+	/** Redis unix socket path, or NULL */
+	char *redis_unix;
+	/** file holding the Redis password, or NULL */
+	char *redis_password_file;
+	/** the password read from that file, or NULL */
+	char *redis_password;
+	/** Redis logical database number */
+	int redis_db;
+	/** prefix of every key, e.g. "cnroute:" */
+	char *key_prefix;
+	/** path of the MaxMind-format database */
+	char *geoip_db;
+	/** path of the country code inside a record, e.g. "country.iso_code" */
+	char *geoip_field;
+	/** mainland country codes, upper case, two letters each */
+	char mainland[CONF_MAX_COUNTRIES][3];
+	/** number of mainland country codes */
+	int mainland_count;
+	/** EDNS Client Subnet handling */
+	enum ecs_mode ecs;
+	/** cap on the TTL of steered answers, seconds */
+	uint32_t answer_ttl_max;
+	/** full reconciliation with Redis every this many seconds */
+	uint32_t resync_interval;
+	/** file the module writes its counters to every second, or NULL */
+	char *stats_file;
+};
+
+/** Fill conf with the defaults (geoip_db stays NULL: it is required). */
+int conf_defaults(struct cnroute_conf *conf);
+
+/**
+ * Read and check a configuration file.
+ * @param path: file to read.
+ * @param conf: out; defaults are applied first. Free with conf_free.
+ * @param err: out, "FILE:LINE: KEY: message" on failure (CONF_ERR_MAX).
+ * @return 0 or -1.
+ */
+int conf_read(const char *path, struct cnroute_conf *conf, char *err);
+
+/**
+ * Read a configuration from a memory buffer (used by conf_read, the unit
+ * tests and the fuzz target). name is used in messages in place of a path.
+ */
+int conf_parse_buffer(const char *name, const char *text, size_t len,
+	struct cnroute_conf *conf, char *err);
+
+/** The path to use: explicit if not NULL, else $CNROUTE_CONF, else the default. */
+const char *conf_path(const char *explicit_path);
+
+/** Free the strings of a configuration. */
+void conf_free(struct cnroute_conf *conf);
+
+/** 1 if the two-letter code (any case) is a mainland country of conf. */
+int conf_is_mainland(const struct cnroute_conf *conf, const char *code,
+	size_t len);
+
+#endif /* CNROUTE_CONF_H */

@@ -1,0 +1,134 @@
+/*
+ * name_table.h - hash table from canonical domain names to values.
+ *
+ * Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
+ *
+ * Open addressing with linear probing: a lookup on the query path is one
+ * hash of the name and, almost always, a single probe into a flat array of
+ * slots holding the hash next to the key pointer, so a miss (the common
+ * case for unmanaged names) rarely touches more than one cache line.
+ *
+ * The table itself does no locking. cnroute has exactly one writer (the
+ * Redis sync thread); readers are the resolver's worker threads, which
+ * hold the steering table's read lock while they look up. To keep that
+ * lock's write side short, growing the table is split in two:
+ * name_table_grow_prepare() builds the larger slot array without touching
+ * what readers see, and name_table_grow_commit() swaps it in (a pointer
+ * store, done under the write lock).
+ */
+#ifndef CNROUTE_NAME_TABLE_H
+#define CNROUTE_NAME_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/**
+ * One slot of the table. An empty slot has key == NULL; a removed entry
+ * leaves a tombstone (key points at a private marker, never a real key)
+ * so probe chains stay intact. Use name_table_foreach to see live slots.
+ */
+struct name_slot {
+	/** hash of key, compared before the key itself */
+	uint32_t hash;
+	/** length of key */
+	uint16_t key_len;
+	/** sync generation in which the entry was last seen (writer only) */
+	uint32_t seen;
+	/** canonical wire name, owned by the table */
+	uint8_t *key;
+	/** the value, owned by the caller (freed through free_value) */
+	void *value;
+};
+
+/** A name table. */
+struct name_table {
+	/** slot array, capacity is a power of two */
+	struct name_slot *slots;
+	/** capacity - 1 */
+	size_t mask;
+	/** live entries */
+	size_t count;
+	/** tombstones (deleted slots kept so probe chains stay intact) */
+	size_t tombstones;
+	/** prepared larger array, between grow_prepare and grow_commit */
+	struct name_slot *next_slots;
+	/** mask of next_slots */
+	size_t next_mask;
+	/** called on a value when its entry is replaced or removed */
+	void (*free_value)(void *value);
+};
+
+/**
+ * Set up an empty table.
+ * @param t: table to set up.
+ * @param capacity_hint: expected number of entries (0 for a default).
+ * @param free_value: destructor for values, may be NULL.
+ * @return 0 or -1 when out of memory.
+ */
+int name_table_init(struct name_table *t, size_t capacity_hint,
+	void (*free_value)(void *value));
+
+/** Free every entry and the slot array. */
+void name_table_clear(struct name_table *t);
+
+/**
+ * Look a name up.
+ * @return the value or NULL.
+ */
+void *name_table_lookup(const struct name_table *t, const uint8_t *key,
+	size_t key_len);
+
+/**
+ * Whether an insert of one more entry needs the table to grow first.
+ * The writer calls name_table_grow_prepare (no lock) and
+ * name_table_grow_commit (under the write lock) when it does.
+ */
+int name_table_needs_grow(const struct name_table *t);
+
+/** Build the larger slot array. @return 0 or -1 when out of memory. */
+int name_table_grow_prepare(struct name_table *t);
+
+/**
+ * Swap in the array built by name_table_grow_prepare and free the old.
+ * The table must not change between prepare and commit (the prepared
+ * array would miss the change).
+ */
+void name_table_grow_commit(struct name_table *t);
+
+/**
+ * Insert or replace. The old value, if any, is returned through old_value
+ * (not freed: the writer frees it after releasing the write lock).
+ * The table should not need to grow (see name_table_needs_grow); if it
+ * does, put grows it itself (fine for single-threaded users, but then
+ * the growth happens wherever put is called, e.g. under a lock).
+ * @param old_value: out, may be NULL (the table's free_value then frees
+ *	the replaced value).
+ * @param seen: generation stored in the slot.
+ * @return 0 or -1 when out of memory (key copy).
+ */
+int name_table_put(struct name_table *t, const uint8_t *key, size_t key_len,
+	void *value, uint32_t seen, void **old_value);
+
+/**
+ * Mark an existing entry as seen in a generation, without changing it.
+ * @return 1 if the entry exists, 0 if not.
+ */
+int name_table_touch(struct name_table *t, const uint8_t *key,
+	size_t key_len, uint32_t seen);
+
+/**
+ * Remove an entry. Its value is returned through old_value, not freed
+ * (old_value may be NULL: free_value frees it then). The key copy is
+ * freed; key may be the slot's own key pointer.
+ * @return 1 if removed, 0 if absent.
+ */
+int name_table_remove(struct name_table *t, const uint8_t *key,
+	size_t key_len, void **old_value);
+
+/**
+ * Call fn on every live entry. fn may not modify the table.
+ */
+void name_table_foreach(const struct name_table *t,
+	void (*fn)(const struct name_slot *slot, void *arg), void *arg);
+
+#endif /* CNROUTE_NAME_TABLE_H */

@@ -1,0 +1,185 @@
+/*
+ * steering.h - the steering table and the decision every answer follows.
+ *
+ * Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
+ *
+ * The steering table holds every filing and every route, keyed by
+ * canonical name. One writer (the Redis sync thread, or the CLI filling a
+ * table of its own) changes it; many readers (the resolver's workers)
+ * decide from it. Readers hold a read lock only while they look up and
+ * copy the chosen pool out; the writer prepares every entry (parsing,
+ * allocation, table growth) outside the lock and takes the write lock only
+ * to store pointers. Nothing in here knows about Unbound, so the module
+ * and cnroutectl decide with the very same code.
+ */
+#ifndef CNROUTE_STEERING_H
+#define CNROUTE_STEERING_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "cnroute/name_table.h"
+#include "cnroute/record.h"
+
+/** DNS types the decision cares about. */
+#define STEER_TYPE_A 1
+#define STEER_TYPE_CNAME 5
+#define STEER_TYPE_AAAA 28
+
+/** All filings and routes. */
+struct steering_table {
+	/** guards the two tables against the writer */
+	pthread_rwlock_t lock;
+	/** canonical domain -> enum filing_status, stored in the pointer as
+	 *  (void *)(uintptr_t)status; FILING_NONE is never stored, so NULL
+	 *  means no filing */
+	struct name_table filings;
+	/** canonical name (possibly "*.parent") -> struct route* */
+	struct name_table routes;
+};
+
+/** What to do with a query. */
+enum steering_action {
+	/** no rule matches: resolve normally */
+	STEER_UNMANAGED = 0,
+	/** managed name, but this query resolves normally: a type the rule
+	 *  does not answer, or an empty pool. The answer must not be cached
+	 *  when region_dependent. */
+	STEER_RESOLVE,
+	/** answer with the addresses in the decision */
+	STEER_ADDRESSES,
+	/** answer with a CNAME to decision.cname and resolve it */
+	STEER_CNAME
+};
+
+/** Which pool a decision chose. */
+enum steering_pool {
+	/** no pool (unmanaged) */
+	STEER_POOL_NONE = 0,
+	/** the in-China pool */
+	STEER_POOL_CN,
+	/** the offshore pool */
+	STEER_POOL_OFFSHORE
+};
+
+/**
+ * The outcome of steering_table_decide, with enough detail for
+ * "cnroutectl explain". Arrays point into memory from the caller's
+ * allocator, so they stay valid after the read lock is released.
+ */
+struct steering_decision {
+	/** what to do */
+	enum steering_action action;
+	/** the pool chosen */
+	enum steering_pool pool;
+	/** whether the answer depends on the client's region (CN pool not
+	 *  empty and filing active); decides the ECS scope */
+	int region_dependent;
+	/** region answer given by the callback: 1 mainland, 0 not, -1 not
+	 *  asked (the answer did not depend on it) */
+	int mainland;
+	/** the matched rule's name (canonical wire), or NULL */
+	uint8_t *rule_name;
+	/** 1 when the rule matched is a wildcard */
+	int rule_wildcard;
+	/** the covering filing's domain (canonical wire), or NULL */
+	uint8_t *filing_name;
+	/** the covering filing's status (FILING_NONE without one) */
+	enum filing_status filing;
+	/** TTL to answer with (rule ttl capped, or the cap) */
+	uint32_t ttl;
+	/** number of addresses of the asked type (STEER_ADDRESSES) */
+	uint16_t addr_count;
+	/** address length: 4 (A) or 16 (AAAA) */
+	uint8_t addr_len;
+	/** addr_count addresses of addr_len bytes */
+	uint8_t *addrs;
+	/** CNAME target, canonical wire (STEER_CNAME) */
+	uint8_t *cname;
+	/** length of cname */
+	size_t cname_len;
+};
+
+/** Allocator used to copy decision data out of the table. */
+typedef void *(*steering_alloc_fn)(void *ctx, size_t size);
+
+/**
+ * Region callback: called at most once per decision, under the read lock,
+ * only when the answer depends on the region. It must not block.
+ * @return 1 mainland, 0 not mainland (unknown counts as not mainland).
+ */
+typedef int (*steering_region_fn)(void *ctx);
+
+/** Set up an empty table. @return 0 or -1. */
+int steering_table_init(struct steering_table *st);
+
+/** Free everything in the table. */
+void steering_table_destroy(struct steering_table *st);
+
+/**
+ * Decide the answer for a query. Takes the read lock.
+ * @param st: the table.
+ * @param qname: canonical wire name of the query.
+ * @param qname_len: its length.
+ * @param qtype: the query type.
+ * @param ttl_max: cap on the TTL.
+ * @param region: region callback (see steering_region_fn).
+ * @param region_ctx: its argument.
+ * @param alloc: allocator for the decision's arrays.
+ * @param alloc_ctx: its argument.
+ * @param d: out.
+ * @return 0, or -1 when alloc failed. The decision is then the fail-closed
+ *	one: action STEER_RESOLVE, pool STEER_POOL_OFFSHORE, region_dependent
+ *	0, mainland -1, no names or arrays; the caller answers by resolving
+ *	normally (never with the CN pool) and must not cache the answer.
+ *	Unmanaged names (action STEER_UNMANAGED) do not look filings up:
+ *	filing and filing_name are only filled for managed names.
+ */
+int steering_table_decide(struct steering_table *st, const uint8_t *qname,
+	size_t qname_len, uint16_t qtype, uint32_t ttl_max,
+	steering_region_fn region, void *region_ctx,
+	steering_alloc_fn alloc, void *alloc_ctx,
+	struct steering_decision *d);
+
+/*
+ * Writer side. Only one thread may call these at a time. Each takes the
+ * write lock for the pointer stores only.
+ */
+
+/**
+ * Insert or replace a filing. FILING_NONE removes the filing instead
+ * (same return values as steering_del_filing).
+ * @param seen: sync generation (see steering_table_sweep).
+ * @return 1 if the table changed, 0 if it held the same, -1 out of memory.
+ */
+int steering_set_filing(struct steering_table *st, const uint8_t *name,
+	size_t name_len, enum filing_status status, uint32_t seen);
+
+/** Remove a filing. @return 1 if it was there, else 0. */
+int steering_del_filing(struct steering_table *st, const uint8_t *name,
+	size_t name_len);
+
+/**
+ * Insert or replace a route. The table takes ownership of route (freed
+ * at once when it equals the one in place).
+ * @return 1 changed, 0 same, -1 out of memory (route freed).
+ */
+int steering_set_route(struct steering_table *st, const uint8_t *name,
+	size_t name_len, struct route *route, uint32_t seen);
+
+/** Remove a route. @return 1 if it was there, else 0. */
+int steering_del_route(struct steering_table *st, const uint8_t *name,
+	size_t name_len);
+
+/**
+ * Remove every filing and route not marked with generation seen (entries
+ * whose key disappeared from Redis during a full reconciliation).
+ * @return number of entries removed.
+ */
+size_t steering_table_sweep(struct steering_table *st, uint32_t seen);
+
+/** Number of filings and routes, read by the writer or under the lock. */
+void steering_table_counts(struct steering_table *st, size_t *filings,
+	size_t *routes);
+
+#endif /* CNROUTE_STEERING_H */

@@ -1,0 +1,841 @@
+/*
+ * redis_sync.c - the thread that keeps the steering table equal to Redis.
+ *
+ * Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
+ *
+ * Two connections: "cmd" for SCAN and HGETALL, "sub" subscribed to the
+ * keyspace notifications of the prefix. A notification only says which key
+ * changed; the key is then read again on "cmd", so whatever order or number
+ * of notifications arrives, the table ends equal to the key's current
+ * value. Nothing here is on the query path: workers only read the table.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <hiredis/hiredis.h>
+#include "cnroute/dname.h"
+#include "cnroute/log.h"
+#include "cnroute/record.h"
+#include "cnroute/redis_sync.h"
+
+/** Keys fetched per pipelined batch. */
+#define SYNC_BATCH 1000
+/** First and largest delay between connection attempts, milliseconds. */
+#define SYNC_BACKOFF_MIN_MS 100
+#define SYNC_BACKOFF_MAX_MS 5000
+/** Connect and command timeout, milliseconds. */
+#define SYNC_CONNECT_TIMEOUT_MS 1000
+#define SYNC_COMMAND_TIMEOUT_MS 5000
+/** How often the stats file is written, milliseconds. */
+#define SYNC_STATS_INTERVAL_MS 1000
+
+/** Connection state; a line is logged when it changes. */
+enum sync_state {
+	/** never connected yet */
+	SYNC_STARTING = 0,
+	/** both connections up, notifications subscribed */
+	SYNC_CONNECTED,
+	/** Redis unreachable; retrying */
+	SYNC_DISCONNECTED
+};
+
+/** Keys named by notifications, waiting to be read again. */
+struct pending_keys {
+	/** key strings, malloced */
+	char **keys;
+	/** their lengths */
+	size_t *lens;
+	/** number of keys */
+	size_t count;
+	/** allocated slots */
+	size_t capacity;
+};
+
+/** Everything the thread owns. */
+struct sync_run {
+	/** the handle given to redis_sync_start */
+	struct redis_sync *sync;
+	/** command connection */
+	redisContext *cmd;
+	/** subscriber connection */
+	redisContext *sub;
+	/** connection state */
+	enum sync_state state;
+	/** generation of the running or last full reconciliation */
+	uint32_t generation;
+	/** keys to fetch again */
+	struct pending_keys pending;
+	/** the notification channel prefix, "__keyspace@0__:" */
+	char channel_prefix[64];
+	/** its length */
+	size_t channel_prefix_len;
+	/** a printable Redis address for log lines */
+	char where[300];
+};
+
+/** Milliseconds on the monotonic clock. */
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/** A struct timeval of ms milliseconds. */
+static struct timeval
+timeval_ms(int ms)
+{
+	struct timeval tv;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	return tv;
+}
+
+int
+redis_key_classify(const char *prefix, const char *key, size_t key_len,
+	uint8_t *name, size_t *name_len)
+{
+	static const char filing[] = "filing:", route[] = "route:";
+	size_t plen = strlen(prefix);
+	const char *rest;
+	size_t rest_len;
+	int kind;
+	if(key_len < plen || memcmp(key, prefix, plen) != 0)
+		return 0;
+	rest = key + plen;
+	rest_len = key_len - plen;
+	if(rest_len > sizeof(filing) - 1 &&
+		memcmp(rest, filing, sizeof(filing) - 1) == 0) {
+		kind = 'f';
+		rest += sizeof(filing) - 1;
+		rest_len -= sizeof(filing) - 1;
+	} else if(rest_len > sizeof(route) - 1 &&
+		memcmp(rest, route, sizeof(route) - 1) == 0) {
+		kind = 'r';
+		rest += sizeof(route) - 1;
+		rest_len -= sizeof(route) - 1;
+	} else {
+		return 0;
+	}
+	if(dname_from_text_len(rest, rest_len, name, name_len) != 0)
+		return -1;
+	/* the root is never a filing or a managed name */
+	if(*name_len <= 1)
+		return -1;
+	return kind;
+}
+
+/** Print a key for a log line: at most 200 bytes, control bytes as '?'. */
+static void
+key_printable(const char *key, size_t len, char *out, size_t out_size)
+{
+	size_t i, n = len < out_size - 1 ? len : out_size - 1;
+	for(i = 0; i < n; i++)
+		out[i] = (key[i] < 0x20 || key[i] == 0x7f) ? '?' : key[i];
+	out[n] = 0;
+}
+
+/** Forget the pending keys. */
+static void
+pending_clear(struct pending_keys *p)
+{
+	size_t i;
+	for(i = 0; i < p->count; i++)
+		free(p->keys[i]);
+	p->count = 0;
+}
+
+/** Add a key to fetch again; a repeat of the last one is dropped. */
+static int
+pending_add(struct pending_keys *p, const char *key, size_t len)
+{
+	if(p->count > 0 && p->lens[p->count - 1] == len &&
+		memcmp(p->keys[p->count - 1], key, len) == 0)
+		return 0;
+	if(p->count == p->capacity) {
+		size_t cap = p->capacity ? p->capacity * 2 : 64;
+		char **keys = realloc(p->keys, cap * sizeof(*keys));
+		size_t *lens;
+		if(!keys)
+			return -1;
+		p->keys = keys;
+		lens = realloc(p->lens, cap * sizeof(*lens));
+		if(!lens)
+			return -1;
+		p->lens = lens;
+		p->capacity = cap;
+	}
+	p->keys[p->count] = malloc(len + 1);
+	if(!p->keys[p->count])
+		return -1;
+	memcpy(p->keys[p->count], key, len);
+	p->keys[p->count][len] = 0;
+	p->lens[p->count] = len;
+	p->count++;
+	return 0;
+}
+
+/** Close both connections. */
+static void
+sync_disconnect(struct sync_run *run)
+{
+	if(run->cmd)
+		redisFree(run->cmd);
+	if(run->sub)
+		redisFree(run->sub);
+	run->cmd = NULL;
+	run->sub = NULL;
+	atomic_store(&run->sync->stats->redis_connected, 0);
+}
+
+/**
+ * Run a command expecting a status or plain reply.
+ * @return the reply (caller frees) or NULL with err set.
+ */
+static redisReply *
+sync_command(redisContext *c, char *err, size_t err_size, const char *fmt,
+	...)
+{
+	redisReply *reply;
+	va_list args;
+	va_start(args, fmt);
+	reply = redisvCommand(c, fmt, args);
+	va_end(args);
+	if(!reply) {
+		snprintf(err, err_size, "%s", c->errstr[0] ? c->errstr :
+			"connection lost");
+		return NULL;
+	}
+	if(reply->type == REDIS_REPLY_ERROR) {
+		snprintf(err, err_size, "%s", reply->str);
+		freeReplyObject(reply);
+		return NULL;
+	}
+	return reply;
+}
+
+/**
+ * Open one connection, authenticate and select the database.
+ * @return the context or NULL with err set.
+ */
+static redisContext *
+sync_open(const struct cnroute_conf *conf, char *err, size_t err_size)
+{
+	struct timeval tv = timeval_ms(SYNC_CONNECT_TIMEOUT_MS);
+	redisContext *c;
+	redisReply *reply;
+	if(conf->redis_unix)
+		c = redisConnectUnixWithTimeout(conf->redis_unix, tv);
+	else
+		c = redisConnectWithTimeout(conf->redis_host, conf->redis_port, tv);
+	if(!c) {
+		snprintf(err, err_size, "out of memory");
+		return NULL;
+	}
+	if(c->err) {
+		snprintf(err, err_size, "%s", c->errstr);
+		redisFree(c);
+		return NULL;
+	}
+	redisSetTimeout(c, timeval_ms(SYNC_COMMAND_TIMEOUT_MS));
+	redisEnableKeepAlive(c);
+	if(conf->redis_password) {
+		reply = sync_command(c, err, err_size, "AUTH %s",
+			conf->redis_password);
+		if(!reply) {
+			redisFree(c);
+			return NULL;
+		}
+		freeReplyObject(reply);
+	}
+	if(conf->redis_db != 0) {
+		reply = sync_command(c, err, err_size, "SELECT %d",
+			conf->redis_db);
+		if(!reply) {
+			redisFree(c);
+			return NULL;
+		}
+		freeReplyObject(reply);
+	}
+	return c;
+}
+
+/**
+ * Make sure Redis sends keyspace notifications for hash and generic
+ * events (K plus A). The flags already set are kept. Failing (CONFIG
+ * renamed away, a managed Redis) is not fatal: changes then arrive with
+ * the periodic reconciliation, which is said once in the log.
+ */
+static void
+sync_enable_notifications(struct sync_run *run)
+{
+	char err[256], flags[64];
+	redisReply *reply;
+	size_t n;
+	int need_k, need_a;
+	reply = sync_command(run->cmd, err, sizeof(err),
+		"CONFIG GET notify-keyspace-events");
+	if(!reply || reply->type != REDIS_REPLY_ARRAY ||
+		reply->elements != 2 || reply->element[1]->type !=
+		REDIS_REPLY_STRING) {
+		if(reply)
+			freeReplyObject(reply);
+		cnroute_log(CNROUTE_LOG_WARNING, "cannot read Redis "
+			"notify-keyspace-events (%s): changes will take effect "
+			"at the next reconciliation (every %u s) unless "
+			"notifications are enabled (KA)",
+			reply ? "unexpected reply" : err,
+			(unsigned)run->sync->conf->resync_interval);
+		return;
+	}
+	n = reply->element[1]->len < sizeof(flags) - 3 ?
+		reply->element[1]->len : sizeof(flags) - 3;
+	memcpy(flags, reply->element[1]->str, n);
+	flags[n] = 0;
+	freeReplyObject(reply);
+	need_k = strchr(flags, 'K') == NULL;
+	need_a = strchr(flags, 'A') == NULL;
+	if(!need_k && !need_a)
+		return;
+	if(need_k)
+		flags[n++] = 'K';
+	if(need_a)
+		flags[n++] = 'A';
+	flags[n] = 0;
+	reply = sync_command(run->cmd, err, sizeof(err),
+		"CONFIG SET notify-keyspace-events %s", flags);
+	if(!reply) {
+		cnroute_log(CNROUTE_LOG_WARNING, "cannot enable Redis keyspace "
+			"notifications (%s): changes will take effect at the "
+			"next reconciliation (every %u s)", err,
+			(unsigned)run->sync->conf->resync_interval);
+		return;
+	}
+	freeReplyObject(reply);
+	cnroute_log(CNROUTE_LOG_INFO, "enabled Redis keyspace notifications "
+		"(notify-keyspace-events %s)", flags);
+}
+
+/**
+ * Subscribe "sub" to the keyspace channels of every key under the prefix.
+ * Glob characters in the prefix are escaped so they match literally.
+ * @return 0 or -1 with err set.
+ */
+static int
+sync_subscribe(struct sync_run *run, char *err, size_t err_size)
+{
+	const char *prefix = run->sync->conf->key_prefix;
+	char pattern[600];
+	size_t n, i;
+	redisReply *reply;
+	n = (size_t)snprintf(pattern, sizeof(pattern), "%s",
+		run->channel_prefix);
+	for(i = 0; prefix[i] && n < sizeof(pattern) - 3; i++) {
+		if(strchr("*?[]\\", prefix[i]))
+			pattern[n++] = '\\';
+		pattern[n++] = prefix[i];
+	}
+	pattern[n++] = '*';
+	pattern[n] = 0;
+	reply = redisCommand(run->sub, "PSUBSCRIBE %s", pattern);
+	if(!reply) {
+		snprintf(err, err_size, "%s", run->sub->errstr);
+		return -1;
+	}
+	if(reply->type != REDIS_REPLY_ARRAY) {
+		snprintf(err, err_size, "PSUBSCRIBE: %s", reply->type ==
+			REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+		freeReplyObject(reply);
+		return -1;
+	}
+	freeReplyObject(reply);
+	return 0;
+}
+
+/** Open both connections and subscribe. @return 0 or -1 with err set. */
+static int
+sync_connect(struct sync_run *run, char *err, size_t err_size)
+{
+	run->cmd = sync_open(run->sync->conf, err, err_size);
+	if(!run->cmd)
+		return -1;
+	run->sub = sync_open(run->sync->conf, err, err_size);
+	if(!run->sub) {
+		sync_disconnect(run);
+		return -1;
+	}
+	sync_enable_notifications(run);
+	if(sync_subscribe(run, err, err_size) != 0) {
+		sync_disconnect(run);
+		return -1;
+	}
+	return 0;
+}
+
+/** Log a skipped record and count it. */
+static void
+sync_skip(struct sync_run *run, const char *key, size_t key_len,
+	const char *why)
+{
+	char printable[201];
+	key_printable(key, key_len, printable, sizeof(printable));
+	STATS_INC(run->sync->stats, records_skipped);
+	cnroute_log(CNROUTE_LOG_WARNING, "skipped record %s: %s", printable,
+		why);
+}
+
+/** Remove whatever the table holds for a key. */
+static void
+sync_remove(struct sync_run *run, int kind, const uint8_t *name,
+	size_t name_len)
+{
+	if(kind == 'f')
+		steering_del_filing(run->sync->table, name, name_len);
+	else
+		steering_del_route(run->sync->table, name, name_len);
+}
+
+/**
+ * Store the value of one key, as read by HGETALL, into the table.
+ * A key that is gone is removed; a key that can't be parsed is logged,
+ * counted and removed (fail closed: a broken filing is no filing).
+ */
+static void
+sync_apply(struct sync_run *run, const char *key, size_t key_len,
+	const redisReply *reply)
+{
+	struct record_field fields[32];
+	uint8_t name[DNAME_MAX_WIRE];
+	size_t name_len, i, count;
+	char err[RECORD_ERR_MAX];
+	int kind = redis_key_classify(run->sync->conf->key_prefix, key,
+		key_len, name, &name_len);
+	if(kind == 0)
+		return;
+	if(kind < 0) {
+		sync_skip(run, key, key_len, "malformed domain name in key");
+		return;
+	}
+	if(reply->type == REDIS_REPLY_ERROR) {
+		/* WRONGTYPE: someone stored a non-hash under our key */
+		sync_skip(run, key, key_len, "not a hash");
+		sync_remove(run, kind, name, name_len);
+		return;
+	}
+	if(reply->type != REDIS_REPLY_ARRAY || reply->elements % 2 != 0) {
+		sync_skip(run, key, key_len, "unexpected reply from Redis");
+		sync_remove(run, kind, name, name_len);
+		return;
+	}
+	if(reply->elements == 0) {
+		/* deleted or expired */
+		sync_remove(run, kind, name, name_len);
+		return;
+	}
+	count = reply->elements / 2;
+	if(count > sizeof(fields) / sizeof(fields[0])) {
+		sync_skip(run, key, key_len, "more than 32 fields");
+		sync_remove(run, kind, name, name_len);
+		return;
+	}
+	for(i = 0; i < count; i++) {
+		const redisReply *f = reply->element[2 * i];
+		const redisReply *v = reply->element[2 * i + 1];
+		fields[i].name = f->str ? f->str : "";
+		fields[i].name_len = f->str ? f->len : 0;
+		fields[i].value = v->str ? v->str : "";
+		fields[i].value_len = v->str ? v->len : 0;
+	}
+	if(kind == 'f') {
+		enum filing_status status;
+		if(filing_parse(fields, count, &status, err) != 0) {
+			sync_skip(run, key, key_len, err);
+			sync_remove(run, kind, name, name_len);
+			return;
+		}
+		if(steering_set_filing(run->sync->table, name, name_len,
+			status, run->generation) < 0)
+			cnroute_log(CNROUTE_LOG_ERROR, "out of memory storing "
+				"a filing");
+	} else {
+		struct route *route = route_new();
+		if(!route) {
+			cnroute_log(CNROUTE_LOG_ERROR, "out of memory");
+			return;
+		}
+		if(route_parse(fields, count, route, err) != 0) {
+			route_free(route);
+			sync_skip(run, key, key_len, err);
+			sync_remove(run, kind, name, name_len);
+			return;
+		}
+		if(steering_set_route(run->sync->table, name, name_len, route,
+			run->generation) < 0)
+			cnroute_log(CNROUTE_LOG_ERROR, "out of memory storing "
+				"a route");
+	}
+}
+
+/**
+ * Fetch a batch of keys with pipelined HGETALLs and apply each.
+ * @return 0 or -1 when the connection failed.
+ */
+static int
+sync_fetch(struct sync_run *run, char **keys, const size_t *lens,
+	size_t count, char *err, size_t err_size)
+{
+	size_t i;
+	for(i = 0; i < count; i++) {
+		if(redisAppendCommand(run->cmd, "HGETALL %b", keys[i],
+			lens[i]) != REDIS_OK) {
+			snprintf(err, err_size, "%s", run->cmd->errstr);
+			return -1;
+		}
+	}
+	for(i = 0; i < count; i++) {
+		void *r = NULL;
+		if(redisGetReply(run->cmd, &r) != REDIS_OK || !r) {
+			snprintf(err, err_size, "%s", run->cmd->errstr[0] ?
+				run->cmd->errstr : "connection lost");
+			return -1;
+		}
+		sync_apply(run, keys[i], lens[i], r);
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
+/**
+ * Take every notification already received on "sub" (no waiting) and
+ * queue its key.
+ * @param read_socket: read the socket first (it polled readable).
+ * @return 0 or -1 when the connection failed.
+ */
+static int
+sync_drain_notifications(struct sync_run *run, int read_socket, char *err,
+	size_t err_size)
+{
+	void *r;
+	if(read_socket && redisBufferRead(run->sub) != REDIS_OK) {
+		snprintf(err, err_size, "%s", run->sub->errstr[0] ?
+			run->sub->errstr : "connection lost");
+		return -1;
+	}
+	while(1) {
+		redisReply *reply;
+		r = NULL;
+		if(redisGetReplyFromReader(run->sub, &r) != REDIS_OK) {
+			snprintf(err, err_size, "%s", run->sub->errstr);
+			return -1;
+		}
+		if(!r)
+			return 0;
+		reply = r;
+		/* ["pmessage", pattern, channel, event] */
+		if(reply->type == REDIS_REPLY_ARRAY && reply->elements == 4 &&
+			reply->element[2]->type == REDIS_REPLY_STRING &&
+			reply->element[2]->len > run->channel_prefix_len &&
+			memcmp(reply->element[2]->str, run->channel_prefix,
+			run->channel_prefix_len) == 0) {
+			STATS_INC(run->sync->stats, notifications);
+			if(pending_add(&run->pending, reply->element[2]->str +
+				run->channel_prefix_len, reply->element[2]->len -
+				run->channel_prefix_len) != 0)
+				cnroute_log(CNROUTE_LOG_ERROR, "out of memory "
+					"queueing a notification");
+		}
+		freeReplyObject(reply);
+	}
+}
+
+/**
+ * Whether "sub" has bytes to read right now.
+ */
+static int
+sub_readable(struct sync_run *run)
+{
+	struct pollfd p;
+	p.fd = run->sub->fd;
+	p.events = POLLIN;
+	p.revents = 0;
+	return poll(&p, 1, 0) > 0;
+}
+
+/**
+ * Fetch again every key named by a notification.
+ * @return 0 or -1 when the connection failed.
+ */
+static int
+sync_apply_pending(struct sync_run *run, char *err, size_t err_size)
+{
+	size_t done = 0;
+	while(done < run->pending.count) {
+		size_t n = run->pending.count - done;
+		if(n > SYNC_BATCH)
+			n = SYNC_BATCH;
+		if(sync_fetch(run, run->pending.keys + done,
+			run->pending.lens + done, n, err, err_size) != 0)
+			return -1;
+		done += n;
+	}
+	pending_clear(&run->pending);
+	return 0;
+}
+
+/**
+ * Full reconciliation: every key under the prefix is read and stored,
+ * then entries not seen are swept. Notifications arriving meanwhile are
+ * queued (so the subscriber's output buffer in Redis does not overflow)
+ * and applied after the sweep, when they can only bring news.
+ * @return 0 or -1 when the connection failed.
+ */
+static int
+sync_full(struct sync_run *run, char *err, size_t err_size)
+{
+	char cursor[32] = "0", match[600];
+	uint64_t start = now_ms();
+	size_t removed, filings, routes;
+	unsigned long long skipped_before = atomic_load(
+		&run->sync->stats->records_skipped);
+	size_t i, n = 0;
+	const char *prefix = run->sync->conf->key_prefix;
+	for(i = 0; prefix[i] && n < sizeof(match) - 3; i++) {
+		if(strchr("*?[]\\", prefix[i]))
+			match[n++] = '\\';
+		match[n++] = prefix[i];
+	}
+	match[n++] = '*';
+	match[n] = 0;
+
+	run->generation++;
+	do {
+		redisReply *reply = sync_command(run->cmd, err, err_size,
+			"SCAN %s MATCH %s COUNT %d", cursor, match, SYNC_BATCH);
+		char *keys[SYNC_BATCH * 2];
+		size_t lens[SYNC_BATCH * 2], count = 0;
+		if(!reply)
+			return -1;
+		if(reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+			reply->element[0]->type != REDIS_REPLY_STRING ||
+			reply->element[1]->type != REDIS_REPLY_ARRAY) {
+			freeReplyObject(reply);
+			snprintf(err, err_size, "unexpected SCAN reply");
+			return -1;
+		}
+		snprintf(cursor, sizeof(cursor), "%s", reply->element[0]->str);
+		for(i = 0; i < reply->element[1]->elements &&
+			count < SYNC_BATCH * 2; i++) {
+			redisReply *k = reply->element[1]->element[i];
+			if(k->type != REDIS_REPLY_STRING)
+				continue;
+			keys[count] = k->str;
+			lens[count] = k->len;
+			count++;
+		}
+		if(sync_fetch(run, keys, lens, count, err, err_size) != 0) {
+			freeReplyObject(reply);
+			return -1;
+		}
+		freeReplyObject(reply);
+		if(sub_readable(run) && sync_drain_notifications(run, 1, err,
+			err_size) != 0)
+			return -1;
+	} while(strcmp(cursor, "0") != 0);
+
+	removed = steering_table_sweep(run->sync->table, run->generation);
+	steering_table_counts(run->sync->table, &filings, &routes);
+	STATS_INC(run->sync->stats, full_syncs);
+	atomic_store(&run->sync->stats->last_full_sync, (long long)time(NULL));
+	cnroute_log(CNROUTE_LOG_INFO, "reconciled with Redis at %s: %zu "
+		"filings, %zu routes, %llu records skipped, %zu removed, "
+		"in %llu ms", run->where, filings, routes,
+		(unsigned long long)atomic_load(&run->sync->stats->records_skipped)
+		- skipped_before, removed,
+		(unsigned long long)(now_ms() - start));
+	return sync_apply_pending(run, err, err_size);
+}
+
+/** Write the stats file, if one is configured. */
+static void
+sync_write_stats(struct sync_run *run)
+{
+	size_t filings, routes;
+	const char *path = run->sync->conf->stats_file;
+	static int warned;
+	if(!path)
+		return;
+	steering_table_counts(run->sync->table, &filings, &routes);
+	if(stats_write(run->sync->stats, filings, routes, path) != 0) {
+		if(!warned)
+			cnroute_log(CNROUTE_LOG_WARNING, "cannot write "
+				"stats-file %s: %s", path, strerror(errno));
+		warned = 1;
+	}
+}
+
+/**
+ * Wait for the wake pipe, "sub" (when connected) or a timeout.
+ * @return 1 when asked to stop, 0 otherwise; *readable tells about sub.
+ */
+static int
+sync_wait(struct sync_run *run, int timeout_ms, int *readable)
+{
+	struct pollfd p[2];
+	int n = 1;
+	p[0].fd = run->sync->wake_pipe[0];
+	p[0].events = POLLIN;
+	p[0].revents = 0;
+	if(run->sub) {
+		p[1].fd = run->sub->fd;
+		p[1].events = POLLIN;
+		p[1].revents = 0;
+		n = 2;
+	}
+	*readable = 0;
+	if(poll(p, (nfds_t)n, timeout_ms) < 0)
+		return 0;
+	if(p[0].revents)
+		return 1;
+	if(n == 2 && p[1].revents)
+		*readable = 1;
+	return 0;
+}
+
+/** Note a lost or refused connection: one log line per state change. */
+static void
+sync_lost(struct sync_run *run, const char *err)
+{
+	size_t filings, routes;
+	sync_disconnect(run);
+	pending_clear(&run->pending);
+	STATS_INC(run->sync->stats, redis_errors);
+	if(run->state == SYNC_DISCONNECTED)
+		return;
+	steering_table_counts(run->sync->table, &filings, &routes);
+	cnroute_log(CNROUTE_LOG_WARNING, "Redis at %s unreachable: %s; "
+		"answering from the table held (%zu filings, %zu routes), "
+		"retrying", run->where, err, filings, routes);
+	run->state = SYNC_DISCONNECTED;
+}
+
+/** The thread's body. */
+static void *
+sync_main(void *arg)
+{
+	struct sync_run run;
+	struct redis_sync *sync = arg;
+	char err[512];
+	int backoff = SYNC_BACKOFF_MIN_MS, readable;
+	uint64_t next_stats = 0, next_full = 0;
+
+	memset(&run, 0, sizeof(run));
+	run.sync = sync;
+	run.channel_prefix_len = (size_t)snprintf(run.channel_prefix,
+		sizeof(run.channel_prefix), "__keyspace@%d__:",
+		sync->conf->redis_db);
+	if(sync->conf->redis_unix)
+		snprintf(run.where, sizeof(run.where), "unix:%s",
+			sync->conf->redis_unix);
+	else
+		snprintf(run.where, sizeof(run.where), "%s:%d",
+			sync->conf->redis_host, sync->conf->redis_port);
+
+	while(1) {
+		uint64_t now = now_ms(), next;
+		int timeout;
+		if(now >= next_stats) {
+			sync_write_stats(&run);
+			next_stats = now + SYNC_STATS_INTERVAL_MS;
+		}
+		if(!run.cmd) {
+			if(sync_connect(&run, err, sizeof(err)) != 0 ||
+				sync_full(&run, err, sizeof(err)) != 0) {
+				sync_lost(&run, err);
+				if(sync_wait(&run, backoff, &readable))
+					break;
+				backoff = backoff * 2 > SYNC_BACKOFF_MAX_MS ?
+					SYNC_BACKOFF_MAX_MS : backoff * 2;
+				continue;
+			}
+			if(run.state == SYNC_DISCONNECTED)
+				cnroute_log(CNROUTE_LOG_WARNING, "Redis at %s "
+					"reachable again; table resynchronised",
+					run.where);
+			run.state = SYNC_CONNECTED;
+			atomic_store(&sync->stats->redis_connected, 1);
+			backoff = SYNC_BACKOFF_MIN_MS;
+			next_full = now_ms() + (uint64_t)sync->conf->resync_interval
+				* 1000;
+			continue;
+		}
+		now = now_ms();
+		next = next_stats < next_full ? next_stats : next_full;
+		timeout = next > now ? (int)(next - now) : 0;
+		if(sync_wait(&run, timeout, &readable))
+			break;
+		if(readable && (sync_drain_notifications(&run, 1, err,
+			sizeof(err)) != 0 || sync_apply_pending(&run, err,
+			sizeof(err)) != 0)) {
+			sync_lost(&run, err);
+			continue;
+		}
+		if(now_ms() >= next_full) {
+			if(sync_full(&run, err, sizeof(err)) != 0) {
+				sync_lost(&run, err);
+				continue;
+			}
+			next_full = now_ms() + (uint64_t)sync->conf->resync_interval
+				* 1000;
+		}
+	}
+	sync_disconnect(&run);
+	pending_clear(&run.pending);
+	free(run.pending.keys);
+	free(run.pending.lens);
+	return NULL;
+}
+
+int
+redis_sync_start(struct redis_sync *sync, const struct cnroute_conf *conf,
+	struct steering_table *table, struct cnroute_stats *stats)
+{
+	int rc;
+	memset(sync, 0, sizeof(*sync));
+	sync->conf = conf;
+	sync->table = table;
+	sync->stats = stats;
+	if(pipe(sync->wake_pipe) != 0) {
+		cnroute_log(CNROUTE_LOG_ERROR, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	rc = pthread_create(&sync->thread, NULL, sync_main, sync);
+	if(rc != 0) {
+		cnroute_log(CNROUTE_LOG_ERROR, "cannot start the Redis sync "
+			"thread: %s", strerror(rc));
+		close(sync->wake_pipe[0]);
+		close(sync->wake_pipe[1]);
+		return -1;
+	}
+	sync->running = 1;
+	return 0;
+}
+
+void
+redis_sync_stop(struct redis_sync *sync)
+{
+	if(!sync->running)
+		return;
+	if(write(sync->wake_pipe[1], "x", 1) < 0)
+		cnroute_log(CNROUTE_LOG_WARNING, "waking the sync thread: %s",
+			strerror(errno));
+	pthread_join(sync->thread, NULL);
+	close(sync->wake_pipe[0]);
+	close(sync->wake_pipe[1]);
+	sync->running = 0;
+}

@@ -1,0 +1,496 @@
+/*
+ * cnroute_module.c - the dynlib entry points: init, deinit, operate,
+ * inform_super, clear, get_mem.
+ *
+ * Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
+ *
+ * For a new query the module asks the steering table (plugin/policy) and
+ * then either answers at once (address pools), answers with a CNAME and
+ * waits for the target's sub-query (CNAME pools), or passes the query on
+ * to the validator and iterator (unmanaged names, other types, empty
+ * pools). Every state of a managed name is made unique in the mesh and is
+ * never stored in the caches, so no client's answer reaches another.
+ */
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include "cnroute_module.h"
+#include "cnroute/dname.h"
+#include "cnroute/log.h"
+#include "dynlibmod/dynlibmod.h"
+#include "services/cache/dns.h"
+#include "services/mesh.h"
+#include "util/data/msgreply.h"
+#include "util/log.h"
+#include "util/net_help.h"
+#include "util/regional.h"
+#include "util/rbtree.h"
+#include "sldns/rrdef.h"
+
+/** Mark an entry point as one of the six the dynlib wrapper looks up. */
+#define CNROUTE_EXPORT __attribute__((visibility("default")))
+
+CNROUTE_EXPORT int init(struct module_env *env, int id);
+CNROUTE_EXPORT void deinit(struct module_env *env, int id);
+CNROUTE_EXPORT void operate(struct module_qstate *qstate,
+	enum module_ev event, int id, struct outbound_entry *outbound);
+CNROUTE_EXPORT void inform_super(struct module_qstate *qstate, int id,
+	struct module_qstate *super);
+CNROUTE_EXPORT void clear(struct module_qstate *qstate, int id);
+CNROUTE_EXPORT size_t get_mem(struct module_env *env, int id);
+
+/** Send the shared code's log lines to Unbound's log. */
+static void
+cnroute_log_to_unbound(enum cnroute_log_level level, const char *message)
+{
+	switch(level) {
+	case CNROUTE_LOG_ERROR:
+		log_err("cnroute: %s", message);
+		break;
+	case CNROUTE_LOG_WARNING:
+		log_warn("cnroute: %s", message);
+		break;
+	case CNROUTE_LOG_INFO:
+		verbose(VERB_OPS, "cnroute: %s", message);
+		break;
+	default:
+		verbose(VERB_ALGO, "cnroute: %s", message);
+		break;
+	}
+}
+
+/** The module-wide state of module id. */
+static struct cnroute_env *
+cnroute_env_get(struct module_env *env, int id)
+{
+	struct dynlibmod_env *de = env->modinfo[id];
+	return de ? de->dyn_env : NULL;
+}
+
+/** Free the module-wide state (also after a half-done init). */
+static void
+cnroute_env_free(struct cnroute_env *ce)
+{
+	if(!ce)
+		return;
+	redis_sync_stop(&ce->sync);
+	if(ce->table_ready)
+		steering_table_destroy(&ce->table);
+	geoip_close(ce->geoip);
+	conf_free(&ce->conf);
+	free(ce);
+}
+
+int
+init(struct module_env *env, int id)
+{
+	struct dynlibmod_env *de = env->modinfo[id];
+	struct cnroute_env *ce;
+	char err[CONF_ERR_MAX > GEOIP_ERR_MAX ? CONF_ERR_MAX : GEOIP_ERR_MAX];
+	const char *path = conf_path(NULL);
+
+	cnroute_log_set_sink(cnroute_log_to_unbound);
+	ce = calloc(1, sizeof(*ce));
+	if(!ce) {
+		log_err("cnroute: out of memory");
+		return 0;
+	}
+	if(conf_read(path, &ce->conf, err) != 0) {
+		log_err("cnroute: %s", err);
+		free(ce);
+		return 0;
+	}
+	ce->geoip = geoip_open(ce->conf.geoip_db, ce->conf.geoip_field, err);
+	if(!ce->geoip) {
+		log_err("cnroute: %s: geoip-db: %s", path, err);
+		cnroute_env_free(ce);
+		return 0;
+	}
+	if(steering_table_init(&ce->table) != 0) {
+		log_err("cnroute: out of memory");
+		cnroute_env_free(ce);
+		return 0;
+	}
+	ce->table_ready = 1;
+	/* ECS queries must not share a mesh state: each carries its own
+	 * client. bypass_cache_stage stays 0 so that unmanaged names are
+	 * still answered from the cache without reaching the module. */
+	if(!edns_register_option(ECS_OPTION_CODE, 0, 1, env)) {
+		log_err("cnroute: cannot register the EDNS Client Subnet option");
+		cnroute_env_free(ce);
+		return 0;
+	}
+	if(redis_sync_start(&ce->sync, &ce->conf, &ce->table, &ce->stats)
+		!= 0) {
+		cnroute_env_free(ce);
+		return 0;
+	}
+	de->dyn_env = ce;
+	verbose(VERB_OPS, "cnroute: started with %s (GeoIP %s, field %s)",
+		path, ce->conf.geoip_db, ce->conf.geoip_field);
+	return 1;
+}
+
+void
+deinit(struct module_env *env, int id)
+{
+	struct dynlibmod_env *de = env->modinfo[id];
+	if(!de)
+		return;
+	cnroute_env_free(de->dyn_env);
+	de->dyn_env = NULL;
+	cnroute_log_set_sink(NULL);
+}
+
+/** Allocator handed to the policy: the query's region. */
+static void *
+cnroute_region_alloc(void *ctx, size_t size)
+{
+	return regional_alloc(ctx, size);
+}
+
+/** What the region callback needs. */
+struct cnroute_locate {
+	/** module-wide state */
+	struct cnroute_env *ce;
+	/** the query */
+	struct module_qstate *qstate;
+	/** its module state (ECS, scope out) */
+	struct cnroute_qstate *cq;
+};
+
+/**
+ * Region callback for the policy: locate the client by its ECS subnet or
+ * its address and say whether it is mainland. Records the network's
+ * prefix as the ECS scope. A query with no client (prefetch, internal)
+ * or an address the database does not know is not mainland.
+ */
+static int
+cnroute_locate_client(void *arg)
+{
+	struct cnroute_locate *lc = arg;
+	struct geoip_location loc;
+	uint8_t addr[16];
+	int family;
+	if(lc->cq->has_ecs) {
+		/* source prefix 0 asks that the address not be used */
+		if(lc->cq->ecs.source_prefix == 0)
+			return 0;
+		family = lc->cq->ecs.family == 1 ? 4 : 6;
+		memcpy(addr, lc->cq->ecs.addr, 16);
+	} else {
+		struct mesh_reply *r = lc->qstate->mesh_info ?
+			lc->qstate->mesh_info->reply_list : NULL;
+		struct sockaddr_storage *ss;
+		if(!r)
+			return 0;
+		ss = &r->query_reply.client_addr;
+		if(ss->ss_family == AF_INET) {
+			family = 4;
+			memcpy(addr, &((struct sockaddr_in *)ss)->sin_addr, 4);
+		} else if(ss->ss_family == AF_INET6) {
+			const uint8_t *a6 = ((struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
+			static const uint8_t mapped[12] =
+				{0,0,0,0,0,0,0,0,0,0,0xff,0xff};
+			if(memcmp(a6, mapped, 12) == 0) {
+				family = 4;
+				memcpy(addr, a6 + 12, 4);
+			} else {
+				family = 6;
+				memcpy(addr, a6, 16);
+			}
+		} else {
+			return 0;
+		}
+	}
+	geoip_locate(lc->ce->geoip, family, addr, &loc);
+	lc->cq->ecs_scope = (uint8_t)loc.prefix;
+	return loc.found && conf_is_mainland(&lc->ce->conf, loc.country, 2);
+}
+
+/**
+ * Read the ECS option of the query, if any.
+ * @return 0, or -1 when it is malformed (the query gets FORMERR).
+ */
+static int
+cnroute_read_ecs(struct module_qstate *qstate, struct cnroute_env *ce,
+	struct cnroute_qstate *cq)
+{
+	struct edns_option *opt;
+	if(ce->conf.ecs != ECS_USE)
+		return 0;
+	opt = edns_opt_list_find(qstate->edns_opts_front_in, ECS_OPTION_CODE);
+	if(!opt)
+		return 0;
+	if(ecs_parse(opt->opt_data, opt->opt_len, &cq->ecs) != 0)
+		return -1;
+	cq->has_ecs = 1;
+	return 0;
+}
+
+/**
+ * Take this query's mesh state out of aggregation: a later identical
+ * question from another client gets a state of its own. The state is in
+ * the mesh's tree keyed by its unique pointer, so it is taken out and put
+ * back with the new key.
+ */
+static void
+cnroute_make_unique(struct module_qstate *qstate)
+{
+	struct mesh_state *m = qstate->mesh_info;
+	struct mesh_area *mesh = qstate->env->mesh;
+	if(!m || m->unique)
+		return;
+	if(rbtree_delete(&mesh->all, m)) {
+		mesh_state_make_unique(m);
+		(void)rbtree_insert(&mesh->all, &m->node);
+	}
+}
+
+/** Finish the query with a message. */
+static void
+cnroute_finish(struct module_qstate *qstate, int id, struct dns_msg *msg)
+{
+	qstate->return_msg = msg;
+	qstate->return_rcode = LDNS_RCODE_NOERROR;
+	qstate->ext_state[id] = module_finished;
+}
+
+/** Finish the query with a bare error rcode. */
+static void
+cnroute_error(struct module_qstate *qstate, int id, int rcode)
+{
+	qstate->return_msg = NULL;
+	qstate->return_rcode = rcode;
+	qstate->ext_state[id] = module_finished;
+}
+
+/** Pass the query on to the next module. */
+static void
+cnroute_pass(struct module_qstate *qstate, int id, struct cnroute_qstate *cq)
+{
+	if(cq)
+		cq->state = CNROUTE_PASSED;
+	qstate->ext_state[id] = module_wait_module;
+}
+
+/**
+ * Start resolving the CNAME target with a sub-query.
+ * @return 1 if waiting for it, 0 if it could not be started.
+ */
+static int
+cnroute_resolve_target(struct module_qstate *qstate,
+	const struct steering_decision *d)
+{
+	struct query_info target;
+	struct module_qstate *sub = NULL;
+	memset(&target, 0, sizeof(target));
+	target.qname = regional_alloc_init(qstate->region, d->cname,
+		d->cname_len);
+	if(!target.qname)
+		return 0;
+	target.qname_len = d->cname_len;
+	target.qtype = qstate->qinfo.qtype;
+	target.qclass = qstate->qinfo.qclass;
+	return (*qstate->env->attach_sub)(qstate, &target, BIT_RD, 0, 0, &sub);
+}
+
+/** Count the answer by pool. */
+static void
+cnroute_count(struct cnroute_env *ce, const struct steering_decision *d)
+{
+	STATS_INC(&ce->stats, queries_managed);
+	if(d->action == STEER_RESOLVE)
+		STATS_INC(&ce->stats, answers_resolved);
+	else if(d->pool == STEER_POOL_CN)
+		STATS_INC(&ce->stats, answers_cn);
+	else
+		STATS_INC(&ce->stats, answers_offshore);
+}
+
+/** A new query: decide and answer, wait, or pass on. */
+static void
+cnroute_new_query(struct module_qstate *qstate, int id,
+	struct cnroute_env *ce)
+{
+	struct cnroute_qstate *cq;
+	struct steering_decision d;
+	struct cnroute_locate lc;
+	struct dns_msg *msg;
+	uint8_t qname[DNAME_MAX_WIRE];
+	size_t qname_len;
+	uint16_t qtype = qstate->qinfo.qtype;
+
+	cq = regional_alloc_zero(qstate->region, sizeof(*cq));
+	if(!cq) {
+		cnroute_error(qstate, id, LDNS_RCODE_SERVFAIL);
+		return;
+	}
+	qstate->minfo[id] = cq;
+	if(cnroute_read_ecs(qstate, ce, cq) != 0) {
+		STATS_INC(&ce->stats, ecs_formerr);
+		cnroute_error(qstate, id, LDNS_RCODE_FORMERR);
+		return;
+	}
+	if(dname_canonicalize(qstate->qinfo.qname, qstate->qinfo.qname_len,
+		qname, &qname_len) != 0) {
+		cnroute_pass(qstate, id, cq);
+		return;
+	}
+	lc.ce = ce;
+	lc.qstate = qstate;
+	lc.cq = cq;
+	if(steering_table_decide(&ce->table, qname, qname_len, qtype,
+		ce->conf.answer_ttl_max, cnroute_locate_client, &lc,
+		cnroute_region_alloc, qstate->region, &d) != 0) {
+		/* out of memory copying the pool: fail closed */
+		STATS_INC(&ce->stats, fail_closed);
+	}
+	if(d.action == STEER_UNMANAGED) {
+		cnroute_pass(qstate, id, cq);
+		return;
+	}
+	cnroute_count(ce, &d);
+	if(!d.region_dependent)
+		cq->ecs_scope = 0;
+	cq->ttl = d.ttl;
+	/* Never share this state with another client, and never store its
+	 * answer: both would hand one region's answer to another. Other
+	 * types at a managed name that do not depend on the client may be
+	 * cached like any other answer. */
+	cnroute_make_unique(qstate);
+	if(d.region_dependent || d.action != STEER_RESOLVE ||
+		qtype == LDNS_RR_TYPE_A || qtype == LDNS_RR_TYPE_AAAA ||
+		qtype == LDNS_RR_TYPE_CNAME) {
+		qstate->no_cache_store = 1;
+	}
+	switch(d.action) {
+	case STEER_ADDRESSES:
+		msg = cnroute_reply_addresses(qstate, &d);
+		break;
+	case STEER_CNAME:
+		msg = cnroute_reply_cname(qstate, &d);
+		if(msg && qtype != LDNS_RR_TYPE_CNAME &&
+			cnroute_resolve_target(qstate, &d)) {
+			cq->cname_msg = msg;
+			cq->state = CNROUTE_WAIT_TARGET;
+			cq->target_rcode = LDNS_RCODE_SERVFAIL;
+			qstate->ext_state[id] = module_wait_subquery;
+			return;
+		}
+		/* qtype CNAME, or the sub-query could not start: the CNAME
+		 * alone, which the client's resolver can follow itself */
+		break;
+	default:
+		cnroute_pass(qstate, id, cq);
+		return;
+	}
+	if(!msg || cnroute_reply_ecs(qstate, cq) != 0) {
+		log_err("cnroute: out of memory building a reply");
+		cnroute_error(qstate, id, LDNS_RCODE_SERVFAIL);
+		return;
+	}
+	cnroute_finish(qstate, id, msg);
+}
+
+/** The CNAME target's sub-query is done: answer CNAME plus target. */
+static void
+cnroute_target_done(struct module_qstate *qstate, int id,
+	struct cnroute_qstate *cq)
+{
+	struct dns_msg *msg;
+	if(cq->target_rcode != LDNS_RCODE_NOERROR &&
+		cq->target_rcode != LDNS_RCODE_NXDOMAIN) {
+		cnroute_error(qstate, id, LDNS_RCODE_SERVFAIL);
+		return;
+	}
+	msg = cnroute_reply_merge_target(qstate, cq->cname_msg, cq->target_rep,
+		cq->target_rcode, cq->ttl);
+	if(!msg || cnroute_reply_ecs(qstate, cq) != 0) {
+		log_err("cnroute: out of memory building a reply");
+		cnroute_error(qstate, id, LDNS_RCODE_SERVFAIL);
+		return;
+	}
+	cnroute_finish(qstate, id, msg);
+}
+
+void
+operate(struct module_qstate *qstate, enum module_ev event, int id,
+	struct outbound_entry *outbound)
+{
+	struct cnroute_env *ce = cnroute_env_get(qstate->env, id);
+	struct cnroute_qstate *cq = qstate->minfo[id];
+	(void)outbound;
+	if(!ce) {
+		qstate->ext_state[id] = module_error;
+		return;
+	}
+	switch(event) {
+	case module_event_new:
+		cnroute_new_query(qstate, id, ce);
+		return;
+	case module_event_pass:
+		/* sub-queries (CNAME targets, the validator's lookups) enter
+		 * with pass and no state: they resolve normally */
+		if(!cq) {
+			cnroute_pass(qstate, id, NULL);
+			return;
+		}
+		if(cq->state == CNROUTE_WAIT_TARGET) {
+			cnroute_target_done(qstate, id, cq);
+			return;
+		}
+		cnroute_pass(qstate, id, cq);
+		return;
+	case module_event_moddone:
+		/* resolved normally by the modules after us */
+		if(cq && cq->has_ecs && qstate->return_msg &&
+			cnroute_reply_ecs(qstate, cq) != 0)
+			log_err("cnroute: out of memory adding ECS");
+		qstate->ext_state[id] = module_finished;
+		return;
+	default:
+		qstate->ext_state[id] = module_finished;
+		return;
+	}
+}
+
+void
+inform_super(struct module_qstate *qstate, int id,
+	struct module_qstate *super)
+{
+	struct cnroute_qstate *cq = super->minfo[id];
+	if(!cq || cq->state != CNROUTE_WAIT_TARGET)
+		return;
+	if(!qstate->return_msg || !qstate->return_msg->rep ||
+		qstate->return_rcode != LDNS_RCODE_NOERROR) {
+		cq->target_rcode = qstate->return_rcode != LDNS_RCODE_NOERROR ?
+			qstate->return_rcode : LDNS_RCODE_SERVFAIL;
+		return;
+	}
+	/* the sub-query's region dies with it: copy what we keep */
+	cq->target_rep = reply_info_copy(qstate->return_msg->rep, NULL,
+		super->region);
+	cq->target_rcode = cq->target_rep ?
+		(int)FLAGS_GET_RCODE(cq->target_rep->flags) : LDNS_RCODE_SERVFAIL;
+}
+
+void
+clear(struct module_qstate *qstate, int id)
+{
+	/* everything of ours lives in the query's region */
+	qstate->minfo[id] = NULL;
+}
+
+size_t
+get_mem(struct module_env *env, int id)
+{
+	struct cnroute_env *ce = cnroute_env_get(env, id);
+	size_t filings = 0, routes = 0;
+	if(!ce)
+		return 0;
+	/* an estimate: the exact figure would need the writer's lock */
+	steering_table_counts(&ce->table, &filings, &routes);
+	return sizeof(*ce) + filings * 48 + routes * 96;
+}

@@ -1,0 +1,187 @@
+/*
+ * reply.c - steered replies built in the query's region.
+ *
+ * Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
+ *
+ * The layout follows dns64/dns64.c: a packed rrset is one allocation
+ * holding struct packed_rrset_data, then rr_len[], rr_data[], rr_ttl[]
+ * and the rdata (each with its 2-byte rdlength). Nothing is parsed here:
+ * the addresses and names come prepared from the steering table.
+ */
+#include "config.h"
+#include <string.h>
+#include "cnroute_module.h"
+#include "services/cache/dns.h"
+#include "util/data/msgreply.h"
+#include "util/data/packed_rrset.h"
+#include "util/net_help.h"
+#include "util/regional.h"
+#include "sldns/rrdef.h"
+#include "sldns/sbuffer.h"
+
+/**
+ * Allocate an rrset of count records of rdlen bytes each (rdlength not
+ * counted), owned by the query name, with the TTL of the decision.
+ * The caller fills the rdata after the 2-byte lengths set here.
+ */
+static struct ub_packed_rrset_key *
+reply_rrset_new(struct module_qstate *qstate, uint16_t type, size_t count,
+	size_t rdlen, uint32_t ttl)
+{
+	struct regional *region = qstate->region;
+	struct ub_packed_rrset_key *key;
+	struct packed_rrset_data *data;
+	size_t i;
+	key = regional_alloc_zero(region, sizeof(*key));
+	data = regional_alloc_zero(region, sizeof(*data) + count *
+		(sizeof(size_t) + sizeof(uint8_t *) + sizeof(time_t) + 2 +
+		rdlen));
+	if(!key || !data)
+		return NULL;
+	key->rk.dname = regional_alloc_init(region, qstate->qinfo.qname,
+		qstate->qinfo.qname_len);
+	if(!key->rk.dname)
+		return NULL;
+	key->rk.dname_len = qstate->qinfo.qname_len;
+	key->rk.type = htons(type);
+	key->rk.rrset_class = htons(qstate->qinfo.qclass);
+	key->entry.key = key;
+	key->entry.data = data;
+	data->ttl = ttl;
+	data->count = count;
+	data->rrsig_count = 0;
+	data->trust = rrset_trust_auth_noAA;
+	data->security = sec_status_insecure;
+	/* the lengths must be in place before the fixup computes where
+	 * each rdata starts */
+	data->rr_len = (size_t *)((uint8_t *)data + sizeof(*data));
+	for(i = 0; i < count; i++)
+		data->rr_len[i] = 2 + rdlen;
+	packed_rrset_ptr_fixup(data);
+	for(i = 0; i < count; i++) {
+		data->rr_ttl[i] = ttl;
+		sldns_write_uint16(data->rr_data[i], (uint16_t)rdlen);
+	}
+	key->entry.hash = rrset_key_hash(&key->rk);
+	return key;
+}
+
+/**
+ * A message for the query with room for an answer rrsets, flags of a
+ * recursive answer (QR, RA, RD as asked) and the given rcode.
+ */
+static struct dns_msg *
+reply_msg_new(struct module_qstate *qstate, size_t an, uint32_t ttl,
+	int rcode)
+{
+	struct dns_msg *msg = regional_alloc_zero(qstate->region, sizeof(*msg));
+	uint16_t flags = BIT_QR | BIT_RA | (qstate->query_flags & BIT_RD);
+	if(!msg)
+		return NULL;
+	msg->qinfo = qstate->qinfo;
+	msg->qinfo.qname = regional_alloc_init(qstate->region,
+		qstate->qinfo.qname, qstate->qinfo.qname_len);
+	if(!msg->qinfo.qname)
+		return NULL;
+	FLAGS_SET_RCODE(flags, rcode);
+	msg->rep = construct_reply_info_base(qstate->region, flags, 1, ttl,
+		ttl, ttl, an, 0, 0, an, sec_status_insecure);
+	if(!msg->rep)
+		return NULL;
+	/* not authoritative: the answer is a resolver's choice, and AA would
+	 * be stripped anyway unless rep->authoritative is set */
+	msg->rep->authoritative = 0;
+	return msg;
+}
+
+struct dns_msg *
+cnroute_reply_addresses(struct module_qstate *qstate,
+	const struct steering_decision *d)
+{
+	uint16_t type = d->addr_len == 16 ? LDNS_RR_TYPE_AAAA : LDNS_RR_TYPE_A;
+	struct dns_msg *msg;
+	struct ub_packed_rrset_key *rrset;
+	size_t i;
+	if(d->addr_count == 0)
+		return reply_msg_new(qstate, 0, d->ttl, LDNS_RCODE_NOERROR);
+	msg = reply_msg_new(qstate, 1, d->ttl, LDNS_RCODE_NOERROR);
+	if(!msg)
+		return NULL;
+	rrset = reply_rrset_new(qstate, type, d->addr_count, d->addr_len,
+		d->ttl);
+	if(!rrset)
+		return NULL;
+	for(i = 0; i < d->addr_count; i++) {
+		struct packed_rrset_data *data = rrset->entry.data;
+		memcpy(data->rr_data[i] + 2, d->addrs + i * d->addr_len,
+			d->addr_len);
+	}
+	msg->rep->rrsets[0] = rrset;
+	return msg;
+}
+
+struct dns_msg *
+cnroute_reply_cname(struct module_qstate *qstate,
+	const struct steering_decision *d)
+{
+	struct dns_msg *msg = reply_msg_new(qstate, 1, d->ttl,
+		LDNS_RCODE_NOERROR);
+	struct ub_packed_rrset_key *rrset;
+	if(!msg)
+		return NULL;
+	rrset = reply_rrset_new(qstate, LDNS_RR_TYPE_CNAME, 1, d->cname_len,
+		d->ttl);
+	if(!rrset)
+		return NULL;
+	memcpy(((struct packed_rrset_data *)rrset->entry.data)->rr_data[0]
+		+ 2, d->cname, d->cname_len);
+	msg->rep->rrsets[0] = rrset;
+	return msg;
+}
+
+/** Cap every TTL of an rrset (a copy in our region) at ttl. */
+static void
+reply_cap_ttl(struct ub_packed_rrset_key *rrset, uint32_t ttl)
+{
+	struct packed_rrset_data *data = rrset->entry.data;
+	size_t i;
+	if(data->ttl > (time_t)ttl)
+		data->ttl = ttl;
+	for(i = 0; i < data->count + data->rrsig_count; i++)
+		if(data->rr_ttl[i] > (time_t)ttl)
+			data->rr_ttl[i] = ttl;
+}
+
+struct dns_msg *
+cnroute_reply_merge_target(struct module_qstate *qstate,
+	struct dns_msg *cname_msg, struct reply_info *target, int rcode,
+	uint32_t ttl)
+{
+	size_t an = target ? target->an_numrrsets : 0, i;
+	struct dns_msg *msg = reply_msg_new(qstate, 1 + an, ttl, rcode);
+	if(!msg)
+		return NULL;
+	msg->rep->rrsets[0] = cname_msg->rep->rrsets[0];
+	for(i = 0; i < an; i++) {
+		/* the target's reply was copied into our region by
+		 * inform_super, so its rrsets are ours to change */
+		msg->rep->rrsets[1 + i] = target->rrsets[i];
+		reply_cap_ttl(msg->rep->rrsets[1 + i], ttl);
+	}
+	return msg;
+}
+
+int
+cnroute_reply_ecs(struct module_qstate *qstate,
+	const struct cnroute_qstate *cq)
+{
+	uint8_t data[ECS_MAX_DATA];
+	size_t len;
+	if(!cq->has_ecs)
+		return 0;
+	len = ecs_write(&cq->ecs, cq->ecs_scope, data);
+	if(!edns_opt_list_append(&qstate->edns_opts_front_out,
+		ECS_OPTION_CODE, len, data, qstate->region))
+		return -1;
+	return 0;
+}

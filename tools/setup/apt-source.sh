@@ -1,0 +1,44 @@
+#!/bin/sh
+# apt-source.sh PACKAGE DESTDIR - unpack Debian's source package into DESTDIR.
+#
+# Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
+#
+# The system's apt configuration is left alone: a private sources list is
+# derived from the system's own "deb" entries (turned into "deb-src") and
+# used with private list and cache directories under DESTDIR/.apt.
+set -eu
+pkg=$1
+dest=$2
+mkdir -p "$dest"
+dest=$(cd "$dest" && pwd)
+apt="$dest/.apt"
+mkdir -p "$apt/sources.list.d" "$apt/lists/partial" "$apt/archives/partial"
+
+: > "$apt/sources.list"
+if [ -f /etc/apt/sources.list ]; then
+	sed -n 's/^[[:space:]]*deb[[:space:]]/deb-src /p' /etc/apt/sources.list \
+		>> "$apt/sources.list"
+fi
+for f in /etc/apt/sources.list.d/*.sources; do
+	[ -f "$f" ] || continue
+	sed 's/^Types:.*deb\b.*$/Types: deb-src/' "$f" \
+		> "$apt/sources.list.d/$(basename "$f")"
+done
+for f in /etc/apt/sources.list.d/*.list; do
+	[ -f "$f" ] || continue
+	sed -n 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$f" \
+		> "$apt/sources.list.d/$(basename "$f")"
+done
+
+opts="-o Dir::Etc::SourceList=$apt/sources.list
+ -o Dir::Etc::SourceParts=$apt/sources.list.d
+ -o Dir::State::Lists=$apt/lists
+ -o Dir::Cache::Archives=$apt/archives
+ -o Debug::NoLocking=1 -o APT::Sandbox::User=root"
+# shellcheck disable=SC2086
+apt-get -q $opts update >"$apt/update.log" 2>&1 || {
+	cat "$apt/update.log" >&2; echo "apt-source: apt-get update failed" >&2; exit 1; }
+cd "$dest"
+# shellcheck disable=SC2086
+apt-get -q $opts source "$pkg" >"$apt/source-$pkg.log" 2>&1 || {
+	cat "$apt/source-$pkg.log" >&2; echo "apt-source: apt-get source $pkg failed" >&2; exit 1; }
