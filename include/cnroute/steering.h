@@ -123,7 +123,8 @@ void steering_table_destroy(struct steering_table *st);
  * @param qname_len: its length.
  * @param qtype: the query type.
  * @param ttl_max: cap on the TTL.
- * @param region: region callback (see steering_region_fn).
+ * @param region: region callback (see steering_region_fn); NULL counts
+ *	as "not mainland".
  * @param region_ctx: its argument.
  * @param alloc: allocator for the decision's arrays.
  * @param alloc_ctx: its argument.

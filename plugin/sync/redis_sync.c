@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -733,7 +734,11 @@ sync_main(void *arg)
 	char err[512];
 	int backoff = SYNC_BACKOFF_MIN_MS, readable;
 	uint64_t next_stats = 0, next_full = 0;
+	sigset_t all_signals;
 
+	/* signals are Unbound's business: let its own threads take them */
+	sigfillset(&all_signals);
+	pthread_sigmask(SIG_BLOCK, &all_signals, NULL);
 	memset(&run, 0, sizeof(run));
 	run.sync = sync;
 	run.channel_prefix_len = (size_t)snprintf(run.channel_prefix,

@@ -348,6 +348,8 @@ cnroute_new_query(struct module_qstate *qstate, int id,
 		STATS_INC(&ce->stats, fail_closed);
 	}
 	if(d.action == STEER_UNMANAGED) {
+		/* resolved as if the module were not there: no ECS echo */
+		cq->has_ecs = 0;
 		cnroute_pass(qstate, id, cq);
 		return;
 	}
