@@ -61,6 +61,9 @@ struct cnroute_conf {
 	uint32_t answer_ttl_max;
 	/** full reconciliation with Redis every this many seconds */
 	uint32_t resync_interval;
+	/** after Redis has been unreachable this many seconds, the table is
+	 *  stale and nobody gets the CN pool; 0 keeps the table forever */
+	uint32_t max_stale;
 	/** file the module writes its counters to every second, or NULL */
 	char *stats_file;
 };

@@ -19,6 +19,9 @@
 struct cnroute_stats {
 	/** 1 while the sync thread has a working Redis connection */
 	atomic_int redis_connected;
+	/** 1 while the table is stale (Redis unreachable for longer than
+	 *  max-stale): the CN pool is given to nobody */
+	atomic_int stale;
 	/** Redis connection losses and failed connection attempts */
 	atomic_ullong redis_errors;
 	/** full reconciliations completed */

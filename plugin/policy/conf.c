@@ -403,6 +403,7 @@ enum conf_key {
 	KEY_ECS,
 	KEY_ANSWER_TTL_MAX,
 	KEY_RESYNC_INTERVAL,
+	KEY_MAX_STALE,
 	KEY_STATS_FILE,
 	KEY_COUNT
 };
@@ -411,7 +412,7 @@ enum conf_key {
 static const char *const key_names[KEY_COUNT] = {
 	"redis-server", "redis-password-file", "redis-db", "key-prefix",
 	"geoip-db", "geoip-field", "mainland-countries", "ecs",
-	"answer-ttl-max", "resync-interval", "stats-file"
+	"answer-ttl-max", "resync-interval", "max-stale", "stats-file"
 };
 
 /** Apply one key's value to conf. @return 0 or -1 with ctx->err set. */
@@ -465,6 +466,11 @@ apply_key(const struct conf_ctx *ctx, enum conf_key key, const char *value,
 		if(parse_number(ctx, value, 1, 86400, &n) != 0)
 			return -1;
 		conf->resync_interval = (uint32_t)n;
+		return 0;
+	case KEY_MAX_STALE:
+		if(parse_number(ctx, value, 0, 31536000, &n) != 0)
+			return -1;
+		conf->max_stale = (uint32_t)n;
 		return 0;
 	case KEY_STATS_FILE:
 		return parse_path(ctx, value, &conf->stats_file);

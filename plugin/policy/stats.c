@@ -26,6 +26,8 @@ stats_write(const struct cnroute_stats *stats, uint64_t filings,
 	fprintf(f, "redis_connected=%d\n", atomic_load_explicit(
 		&((struct cnroute_stats *)stats)->redis_connected,
 		memory_order_relaxed));
+	fprintf(f, "stale=%d\n", atomic_load_explicit(
+		&((struct cnroute_stats *)stats)->stale, memory_order_relaxed));
 	fprintf(f, "redis_errors=%llu\n", STATS_GET(stats, redis_errors));
 	fprintf(f, "full_syncs=%llu\n", STATS_GET(stats, full_syncs));
 	fprintf(f, "last_full_sync=%llu\n", STATS_GET(stats, last_full_sync));

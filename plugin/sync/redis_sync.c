@@ -77,6 +77,8 @@ struct sync_run {
 	size_t channel_prefix_len;
 	/** a printable Redis address for log lines */
 	char where[300];
+	/** when the table was last known equal to Redis (monotonic ms) */
+	uint64_t last_in_sync;
 };
 
 /** Milliseconds on the monotonic clock. */
@@ -725,6 +727,25 @@ sync_lost(struct sync_run *run, const char *err)
 	run->state = SYNC_DISCONNECTED;
 }
 
+/**
+ * While Redis is unreachable: once the table has been out of touch for
+ * longer than max-stale, mark it stale so nobody gets the CN pool (a
+ * revocation made meanwhile could not have reached us).
+ */
+static void
+sync_check_stale(struct sync_run *run)
+{
+	uint32_t max_stale = run->sync->conf->max_stale;
+	if(max_stale == 0 || atomic_load(&run->sync->stats->stale))
+		return;
+	if(now_ms() - run->last_in_sync < (uint64_t)max_stale * 1000)
+		return;
+	atomic_store(&run->sync->stats->stale, 1);
+	cnroute_log(CNROUTE_LOG_WARNING, "no contact with Redis for %u s "
+		"(max-stale): the table is stale, mainland clients get the "
+		"offshore pool until Redis is back", (unsigned)max_stale);
+}
+
 /** The thread's body. */
 static void *
 sync_main(void *arg)
@@ -741,6 +762,7 @@ sync_main(void *arg)
 	pthread_sigmask(SIG_BLOCK, &all_signals, NULL);
 	memset(&run, 0, sizeof(run));
 	run.sync = sync;
+	run.last_in_sync = now_ms();
 	run.channel_prefix_len = (size_t)snprintf(run.channel_prefix,
 		sizeof(run.channel_prefix), "__keyspace@%d__:",
 		sync->conf->redis_db);
@@ -762,6 +784,7 @@ sync_main(void *arg)
 			if(sync_connect(&run, err, sizeof(err)) != 0 ||
 				sync_full(&run, err, sizeof(err)) != 0) {
 				sync_lost(&run, err);
+				sync_check_stale(&run);
 				if(sync_wait(&run, backoff, &readable))
 					break;
 				backoff = backoff * 2 > SYNC_BACKOFF_MAX_MS ?
@@ -773,6 +796,11 @@ sync_main(void *arg)
 					"reachable again; table resynchronised",
 					run.where);
 			run.state = SYNC_CONNECTED;
+			run.last_in_sync = now_ms();
+			if(atomic_exchange(&sync->stats->stale, 0))
+				cnroute_log(CNROUTE_LOG_WARNING, "the table is "
+					"current again: mainland clients get the "
+					"CN pool where filed");
 			atomic_store(&sync->stats->redis_connected, 1);
 			backoff = SYNC_BACKOFF_MIN_MS;
 			next_full = now_ms() + (uint64_t)sync->conf->resync_interval
@@ -784,6 +812,7 @@ sync_main(void *arg)
 		timeout = next > now ? (int)(next - now) : 0;
 		if(sync_wait(&run, timeout, &readable))
 			break;
+		run.last_in_sync = now_ms();
 		if(readable && (sync_drain_notifications(&run, 1, err,
 			sizeof(err)) != 0 || sync_apply_pending(&run, err,
 			sizeof(err)) != 0)) {

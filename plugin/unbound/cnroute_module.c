@@ -173,6 +173,11 @@ cnroute_locate_client(void *arg)
 	struct geoip_location loc;
 	uint8_t addr[16];
 	int family;
+	if(atomic_load_explicit(&lc->ce->stats.stale, memory_order_relaxed)) {
+		/* fail closed: the table may miss a revocation */
+		STATS_INC(&lc->ce->stats, fail_closed);
+		return 0;
+	}
 	if(lc->cq->has_ecs) {
 		/* source prefix 0 asks that the address not be used */
 		if(lc->cq->ecs.source_prefix == 0)

@@ -88,6 +88,7 @@ test_defaults(void **state)
 	assert_int_equal(conf.ecs, ECS_USE);
 	assert_int_equal(conf.answer_ttl_max, 60);
 	assert_int_equal(conf.resync_interval, 30);
+	assert_int_equal(conf.max_stale, 0);
 	assert_null(conf.stats_file);
 	assert_true(conf_is_mainland(&conf, "cn", 2));
 	assert_true(conf_is_mainland(&conf, "CN", 2));
@@ -121,6 +122,7 @@ test_all_keys(void **state)
 		"ecs: ignore\n"
 		"answer-ttl-max: 0\n"
 		"resync-interval: 86400\n"
+		"max-stale: 600\n"
 		"stats-file: /run/cnroute.stats\n";
 
 	(void)state;
@@ -139,6 +141,7 @@ test_all_keys(void **state)
 	assert_int_equal(conf.ecs, ECS_IGNORE);
 	assert_int_equal(conf.answer_ttl_max, 0);
 	assert_int_equal(conf.resync_interval, 86400);
+	assert_int_equal(conf.max_stale, 600);
 	assert_string_equal(conf.stats_file, "/run/cnroute.stats");
 	conf_free(&conf);
 }
@@ -207,6 +210,8 @@ test_errors(void **state)
 		"t.conf:2: answer-ttl-max: '-1' is not an integer in 0..86400");
 	expect_error("geoip-db: g\nanswer-ttl-max:\n",
 		"t.conf:2: answer-ttl-max: '' is not an integer in 0..86400");
+	expect_error("geoip-db: g\nmax-stale: -1\n",
+		"t.conf:2: max-stale: '-1' is not an integer in 0..31536000");
 	expect_error("geoip-db: g\nresync-interval: 0\n",
 		"t.conf:2: resync-interval: '0' is not an integer in 1..86400");
 	expect_error("geoip-db: g\nredis-db: 99999999999\n",
