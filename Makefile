@@ -45,7 +45,7 @@ PIC_FLAGS  := -fPIC -fvisibility=hidden
 MODULE     := $(BUILD)/cnroute.so
 MODULE_LIBS := -lhiredis -lmaxminddb -lpthread
 
-.PHONY: all deps unbound geoip module unit test test-unit test-asan test-fuzz \
+.PHONY: all deps unbound geoip module module-asan unit test test-unit test-asan test-fuzz \
 	test-integration run bench clean distclean
 .DELETE_ON_ERROR:
 
@@ -94,6 +94,18 @@ $(BUILD)/obj/plugin/unbound/%.o: plugin/unbound/%.c $(wildcard include/cnroute/*
 
 $(MODULE): $(GLUE_OBJ) $(SYNC_OBJ) $(POLICY_OBJ) plugin/unbound/exports.map
 	$(CC) -shared -o $@ $(filter %.o,$^) $(MODULE_LIBS) -Wl,--version-script=plugin/unbound/exports.map
+
+# The same module built with AddressSanitizer/UBSan, for the integration
+# tests: Unbound itself is not instrumented, so the runtime is preloaded
+# into the daemon (see tests/integration/run.sh).
+MODULE_ASAN := $(BUILD)/asan/cnroute.so
+ALL_MODULE_SRC := $(GLUE_SRC) $(SYNC_SRC) $(POLICY_SRC)
+module-asan: $(MODULE_ASAN)
+$(MODULE_ASAN): $(ALL_MODULE_SRC) $(wildcard include/cnroute/*.h) $(wildcard plugin/unbound/*.h) plugin/unbound/exports.map $(UB_SRC)/config.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(PIC_FLAGS) $(INCLUDES) -Iplugin/unbound \
+		-isystem $(UB_SRC) -shared -o $@ $(ALL_MODULE_SRC) $(MODULE_LIBS) \
+		-Wl,--version-script=plugin/unbound/exports.map
 
 # Unit tests link the policy sources directly (no Unbound, no Redis).
 unit: $(UNIT_BIN)

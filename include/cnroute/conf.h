@@ -49,6 +49,8 @@ struct cnroute_conf {
 	char *key_prefix;
 	/** path of the MaxMind-format database */
 	char *geoip_db;
+	/** line of the geoip-db key, for messages about the database */
+	int geoip_db_line;
 	/** path of the country code inside a record, e.g. "country.iso_code" */
 	char *geoip_field;
 	/** mainland country codes, upper case, two letters each */

@@ -39,15 +39,26 @@ struct redis_sync {
 	int wake_pipe[2];
 	/** whether the thread runs */
 	int running;
+	/** called (from the sync thread) when a route appears for a name
+	 *  that had none, so answers cached for it before can be dropped;
+	 *  and once with name NULL when the first full load is done (names
+	 *  resolved before it may have been cached unmanaged). May be NULL. */
+	void (*route_added)(void *ctx, const uint8_t *name, size_t name_len);
+	/** argument of route_added */
+	void *route_added_ctx;
 };
 
 /**
  * Start the sync thread. Returns at once: the first load happens in the
  * background (the table starts empty, which answers offshore for all).
+ * @param route_added: see struct redis_sync; may be NULL.
+ * @param route_added_ctx: its argument.
  * @return 0 or -1 (thread or pipe creation failed; logged).
  */
 int redis_sync_start(struct redis_sync *sync, const struct cnroute_conf *conf,
-	struct steering_table *table, struct cnroute_stats *stats);
+	struct steering_table *table, struct cnroute_stats *stats,
+	void (*route_added)(void *ctx, const uint8_t *name, size_t name_len),
+	void *route_added_ctx);
 
 /** Stop the thread and wait for it. Safe to call if it never started. */
 void redis_sync_stop(struct redis_sync *sync);

@@ -179,6 +179,13 @@ int steering_del_route(struct steering_table *st, const uint8_t *name,
  */
 size_t steering_table_sweep(struct steering_table *st, uint32_t seen);
 
+/**
+ * Whether a route is stored under exactly this name. Writer side: reads
+ * without the lock, which only the single writer may do.
+ */
+int steering_has_route(const struct steering_table *st, const uint8_t *name,
+	size_t name_len);
+
 /** Number of filings and routes, read by the writer or under the lock. */
 void steering_table_counts(struct steering_table *st, size_t *filings,
 	size_t *routes);

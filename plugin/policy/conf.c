@@ -443,6 +443,7 @@ apply_key(const struct conf_ctx *ctx, enum conf_key key, const char *value,
 			return conf_error(ctx, "out of memory");
 		return 0;
 	case KEY_GEOIP_DB:
+		conf->geoip_db_line = ctx->line;
 		return parse_path(ctx, value, &conf->geoip_db);
 	case KEY_GEOIP_FIELD:
 		return parse_geoip_field(ctx, value, conf);

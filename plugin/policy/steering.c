@@ -530,6 +530,13 @@ steering_table_sweep(struct steering_table *st, uint32_t seen)
 		sweep_table(st, &st->routes, seen);
 }
 
+int
+steering_has_route(const struct steering_table *st, const uint8_t *name,
+	size_t name_len)
+{
+	return name_table_lookup(&st->routes, name, name_len) != NULL;
+}
+
 void
 steering_table_counts(struct steering_table *st, size_t *filings,
 	size_t *routes)

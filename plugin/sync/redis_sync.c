@@ -79,6 +79,9 @@ struct sync_run {
 	char where[300];
 	/** when the table was last known equal to Redis (monotonic ms) */
 	uint64_t last_in_sync;
+	/** report new routes through route_added: not during the first
+	 *  load, when nothing can have been cached for them yet */
+	int report_new_routes;
 };
 
 /** Milliseconds on the monotonic clock. */
@@ -467,6 +470,8 @@ sync_apply(struct sync_run *run, const char *key, size_t key_len,
 			cnroute_log(CNROUTE_LOG_ERROR, "out of memory storing "
 				"a filing");
 	} else {
+		int is_new = !steering_has_route(run->sync->table, name,
+			name_len);
 		struct route *route = route_new();
 		if(!route) {
 			cnroute_log(CNROUTE_LOG_ERROR, "out of memory");
@@ -479,9 +484,14 @@ sync_apply(struct sync_run *run, const char *key, size_t key_len,
 			return;
 		}
 		if(steering_set_route(run->sync->table, name, name_len, route,
-			run->generation) < 0)
+			run->generation) < 0) {
 			cnroute_log(CNROUTE_LOG_ERROR, "out of memory storing "
 				"a route");
+			return;
+		}
+		if(is_new && run->report_new_routes && run->sync->route_added)
+			run->sync->route_added(run->sync->route_added_ctx, name,
+				name_len);
 	}
 }
 
@@ -655,6 +665,9 @@ sync_full(struct sync_run *run, char *err, size_t err_size)
 	steering_table_counts(run->sync->table, &filings, &routes);
 	STATS_INC(run->sync->stats, full_syncs);
 	atomic_store(&run->sync->stats->last_full_sync, (long long)time(NULL));
+	if(!run->report_new_routes && run->sync->route_added)
+		run->sync->route_added(run->sync->route_added_ctx, NULL, 0);
+	run->report_new_routes = 1;
 	cnroute_log(CNROUTE_LOG_INFO, "reconciled with Redis at %s: %zu "
 		"filings, %zu routes, %llu records skipped, %zu removed, "
 		"in %llu ms", run->where, filings, routes,
@@ -837,10 +850,14 @@ sync_main(void *arg)
 
 int
 redis_sync_start(struct redis_sync *sync, const struct cnroute_conf *conf,
-	struct steering_table *table, struct cnroute_stats *stats)
+	struct steering_table *table, struct cnroute_stats *stats,
+	void (*route_added)(void *ctx, const uint8_t *name, size_t name_len),
+	void *route_added_ctx)
 {
 	int rc;
 	memset(sync, 0, sizeof(*sync));
+	sync->route_added = route_added;
+	sync->route_added_ctx = route_added_ctx;
 	sync->conf = conf;
 	sync->table = table;
 	sync->stats = stats;

@@ -103,7 +103,8 @@ init(struct module_env *env, int id)
 	}
 	ce->geoip = geoip_open(ce->conf.geoip_db, ce->conf.geoip_field, err);
 	if(!ce->geoip) {
-		log_err("cnroute: %s: geoip-db: %s", path, err);
+		log_err("cnroute: %s:%d: geoip-db: %s", path,
+			ce->conf.geoip_db_line, err);
 		cnroute_env_free(ce);
 		return 0;
 	}
@@ -121,8 +122,9 @@ init(struct module_env *env, int id)
 		cnroute_env_free(ce);
 		return 0;
 	}
-	if(redis_sync_start(&ce->sync, &ce->conf, &ce->table, &ce->stats)
-		!= 0) {
+	ce->env = env;
+	if(redis_sync_start(&ce->sync, &ce->conf, &ce->table, &ce->stats,
+		cnroute_forget_cached, ce) != 0) {
 		cnroute_env_free(ce);
 		return 0;
 	}
@@ -355,6 +357,9 @@ cnroute_new_query(struct module_qstate *qstate, int id,
 	if(d.action == STEER_UNMANAGED) {
 		/* resolved as if the module were not there: no ECS echo */
 		cq->has_ecs = 0;
+		if(atomic_load_explicit(&ce->stats.full_syncs,
+			memory_order_relaxed) == 0)
+			atomic_store(&ce->cached_before_load, 1);
 		cnroute_pass(qstate, id, cq);
 		return;
 	}

@@ -11,6 +11,7 @@
 #ifndef CNROUTE_MODULE_H
 #define CNROUTE_MODULE_H
 
+#include <stdatomic.h>
 #include "util/module.h"
 #include "cnroute/conf.h"
 #include "cnroute/ecs.h"
@@ -38,7 +39,21 @@ struct cnroute_env {
 	struct redis_sync sync;
 	/** whether table was set up (for deinit after a failed init) */
 	int table_ready;
+	/** the daemon's environment given to init: its message cache is
+	 *  shared by all workers (and thread-safe) */
+	struct module_env *env;
+	/** set when a query was passed on, cacheable, before the first
+	 *  load: the cache may then hold answers for names found managed */
+	atomic_int cached_before_load;
 };
+
+/**
+ * Called by the sync thread when a route appears for a name that had
+ * none (name NULL: the first load is done). Expires what Unbound's
+ * message cache holds for the name (or, for "*.parent", below parent),
+ * since the worker answers from that cache before the module is asked.
+ */
+void cnroute_forget_cached(void *ctx, const uint8_t *name, size_t name_len);
 
 /** Where a query is in the module. */
 enum cnroute_query_state {

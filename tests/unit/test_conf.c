@@ -134,6 +134,7 @@ test_all_keys(void **state)
 	assert_int_equal(conf.redis_db, 3);
 	assert_string_equal(conf.key_prefix, "beian#1:");
 	assert_string_equal(conf.geoip_db, "/var/lib/geo.mmdb");
+	assert_int_equal(conf.geoip_db_line, 6);
 	assert_string_equal(conf.geoip_field, "country_code");
 	assert_int_equal(conf.mainland_count, 2);
 	assert_string_equal(conf.mainland[0], "CN");
