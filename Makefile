@@ -46,7 +46,7 @@ MODULE     := $(BUILD)/cnroute.so
 MODULE_LIBS := -lhiredis -lmaxminddb -lpthread
 
 .PHONY: all deps unbound geoip module module-asan unit test test-unit test-asan test-fuzz \
-	test-integration run bench clean distclean
+	test-integration test-integration-asan run bench clean distclean
 .DELETE_ON_ERROR:
 
 all: module unit
@@ -137,7 +137,14 @@ test-fuzz: $(FUZZ_BIN)
 test-integration: $(MODULE) $(UNBOUND) $(GEOIP_DBS)
 	tests/integration/run.sh
 
-test: test-unit test-asan test-fuzz test-integration
+# The integration suite again with the module built with ASan/UBSan; any
+# sanitizer report fails the test file that produced it.
+SAN_RUNTIMES = $(shell $(CC) -print-file-name=libasan.so) $(shell $(CC) -print-file-name=libubsan.so)
+test-integration-asan: $(MODULE_ASAN) $(UNBOUND) $(GEOIP_DBS)
+	CNROUTE_SO=$(abspath $(MODULE_ASAN)) UNBOUND_PRELOAD="$(SAN_RUNTIMES)" \
+		tests/integration/run.sh
+
+test: test-unit test-asan test-fuzz test-integration test-integration-asan
 
 run: $(MODULE) $(UNBOUND) $(GEOIP_DBS)
 	tools/demo/run.sh
