@@ -29,14 +29,22 @@ LIBS_POLICY := -lmaxminddb -lpthread
 POLICY_SRC := $(sort $(wildcard plugin/policy/*.c))
 SYNC_SRC   := $(sort $(wildcard plugin/sync/*.c))
 GLUE_SRC   := $(sort $(wildcard plugin/unbound/*.c))
-UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_SRC   := $(sort $(filter-out tests/unit/test_cli_%,$(wildcard tests/unit/test_*.c)))
+CLI_UNIT_SRC := $(sort $(wildcard tests/unit/test_cli_*.c))
+# cnroutectl: tools/cnroutectl/cnroutectl.c holds main(); the other files
+# are linked into its unit tests too.
+CLI_SRC    := $(sort $(wildcard tools/cnroutectl/*.c))
+CLI_LIB_SRC := $(filter-out tools/cnroutectl/cnroutectl.c,$(CLI_SRC))
+CLI        := $(BUILD)/cnroutectl
+CLI_TARGET := $(if $(CLI_SRC),$(CLI))
+CLI_LIBS   := -lhiredis -lldns -lidn2 -lmaxminddb -lpthread
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 POLICY_OBJ := $(POLICY_SRC:%.c=$(BUILD)/obj/%.o)
 SYNC_OBJ   := $(SYNC_SRC:%.c=$(BUILD)/obj/%.o)
 GLUE_OBJ   := $(GLUE_SRC:%.c=$(BUILD)/obj/%.o)
-UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-UNIT_ASAN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/asan/%)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%) $(CLI_UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_ASAN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/asan/%) $(CLI_UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/asan/%)
 FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
 
 # The module: policy and sync objects are compiled position-independent and
@@ -45,11 +53,11 @@ PIC_FLAGS  := -fPIC -fvisibility=hidden
 MODULE     := $(BUILD)/cnroute.so
 MODULE_LIBS := -lhiredis -lmaxminddb -lpthread
 
-.PHONY: all deps unbound geoip module module-asan unit test test-unit test-asan test-fuzz \
+.PHONY: all deps unbound geoip module module-asan cli unit test test-unit test-asan test-fuzz \
 	test-integration test-integration-asan run bench clean distclean
 .DELETE_ON_ERROR:
 
-all: module unit
+all: module $(CLI_TARGET) unit
 
 deps: $(BUILD)/.deps
 $(BUILD)/.deps: tools/setup/install-deps.sh
@@ -107,8 +115,21 @@ $(MODULE_ASAN): $(ALL_MODULE_SRC) $(wildcard include/cnroute/*.h) $(wildcard plu
 		-isystem $(UB_SRC) -shared -o $@ $(ALL_MODULE_SRC) $(MODULE_LIBS) \
 		-Wl,--version-script=plugin/unbound/exports.map
 
-# Unit tests link the policy sources directly (no Unbound, no Redis).
+# The operators' CLI links the same policy code as the module.
+cli: $(CLI_TARGET)
+$(CLI): $(CLI_SRC) $(POLICY_SRC) $(wildcard include/cnroute/*.h) $(wildcard tools/cnroutectl/*.h) | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) $(INCLUDES) -Itools/cnroutectl $(CLI_SRC) $(POLICY_SRC) $(CLI_LIBS) -o $@
+
+# Unit tests link the policy sources directly (no Unbound, no Redis); the
+# CLI's (test_cli_*) also link the CLI's own files.
 unit: $(UNIT_BIN)
+$(BUILD)/tests/test_cli_%: tests/unit/test_cli_%.c $(CLI_LIB_SRC) $(POLICY_SRC) $(wildcard include/cnroute/*.h) $(wildcard tools/cnroutectl/*.h) | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) $(INCLUDES) -Itools/cnroutectl $< $(CLI_LIB_SRC) $(POLICY_SRC) -lcmocka $(CLI_LIBS) -o $@
+$(BUILD)/tests/asan/test_cli_%: tests/unit/test_cli_%.c $(CLI_LIB_SRC) $(POLICY_SRC) $(wildcard include/cnroute/*.h) $(wildcard tools/cnroutectl/*.h) | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) -Itools/cnroutectl $< $(CLI_LIB_SRC) $(POLICY_SRC) -lcmocka $(CLI_LIBS) -o $@
 $(BUILD)/tests/%: tests/unit/%.c $(POLICY_SRC) $(wildcard include/cnroute/*.h) | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(OPT) $(INCLUDES) $< $(POLICY_SRC) -lcmocka $(LIBS_POLICY) -o $@
@@ -134,13 +155,13 @@ test-fuzz: $(FUZZ_BIN)
 		echo "== $$n over tests/fuzz/corpus/$${n#fuzz_}"; \
 		$$t tests/fuzz/corpus/$${n#fuzz_}/*; done
 
-test-integration: $(MODULE) $(UNBOUND) $(GEOIP_DBS)
+test-integration: $(MODULE) $(CLI_TARGET) $(UNBOUND) $(GEOIP_DBS)
 	tests/integration/run.sh
 
 # The integration suite again with the module built with ASan/UBSan; any
 # sanitizer report fails the test file that produced it.
 SAN_RUNTIMES = $(shell $(CC) -print-file-name=libasan.so) $(shell $(CC) -print-file-name=libubsan.so)
-test-integration-asan: $(MODULE_ASAN) $(UNBOUND) $(GEOIP_DBS)
+test-integration-asan: $(MODULE_ASAN) $(CLI_TARGET) $(UNBOUND) $(GEOIP_DBS)
 	CNROUTE_SO=$(abspath $(MODULE_ASAN)) UNBOUND_PRELOAD="$(SAN_RUNTIMES)" \
 		tests/integration/run.sh
 
@@ -149,11 +170,13 @@ test: test-unit test-asan test-fuzz test-integration test-integration-asan
 run: $(MODULE) $(UNBOUND) $(GEOIP_DBS)
 	tools/demo/run.sh
 
-bench:
-	@echo "make bench: not built yet (see the benchmark issue)"; exit 1
+# Benchmarks: not part of make test (timings are not pass/fail).
+bench: $(MODULE) $(UNBOUND) $(GEOIP_DBS)
+	tools/setup/install-deps.sh --bench
+	tests/bench/run.sh
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/tests $(MODULE)
+	rm -rf $(BUILD)/obj $(BUILD)/tests $(BUILD)/asan $(MODULE) $(CLI)
 
 distclean:
 	rm -rf $(BUILD)
