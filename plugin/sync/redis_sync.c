@@ -329,6 +329,25 @@ sync_enable_notifications(struct sync_run *run)
 }
 
 /**
+ * A glob pattern matching every key under the prefix: "<before><prefix>*",
+ * with glob characters of the prefix escaped so they match literally.
+ * The key prefix is at most a few hundred bytes (conf.c bounds it).
+ */
+static void
+prefix_pattern(const char *before, const char *prefix, char *out,
+	size_t out_size)
+{
+	size_t n = (size_t)snprintf(out, out_size, "%s", before), i;
+	for(i = 0; prefix[i] && n + 3 < out_size; i++) {
+		if(strchr("*?[]\\", prefix[i]))
+			out[n++] = '\\';
+		out[n++] = prefix[i];
+	}
+	out[n++] = '*';
+	out[n] = 0;
+}
+
+/**
  * Subscribe "sub" to the keyspace channels of every key under the prefix.
  * Glob characters in the prefix are escaped so they match literally.
  * @return 0 or -1 with err set.
@@ -336,19 +355,10 @@ sync_enable_notifications(struct sync_run *run)
 static int
 sync_subscribe(struct sync_run *run, char *err, size_t err_size)
 {
-	const char *prefix = run->sync->conf->key_prefix;
 	char pattern[600];
-	size_t n, i;
 	redisReply *reply;
-	n = (size_t)snprintf(pattern, sizeof(pattern), "%s",
-		run->channel_prefix);
-	for(i = 0; prefix[i] && n < sizeof(pattern) - 3; i++) {
-		if(strchr("*?[]\\", prefix[i]))
-			pattern[n++] = '\\';
-		pattern[n++] = prefix[i];
-	}
-	pattern[n++] = '*';
-	pattern[n] = 0;
+	prefix_pattern(run->channel_prefix, run->sync->conf->key_prefix,
+		pattern, sizeof(pattern));
 	reply = redisCommand(run->sub, "PSUBSCRIBE %s", pattern);
 	if(!reply) {
 		snprintf(err, err_size, "%s", run->sub->errstr);
@@ -616,15 +626,8 @@ sync_full(struct sync_run *run, char *err, size_t err_size)
 	size_t removed, filings, routes;
 	unsigned long long skipped_before = atomic_load(
 		&run->sync->stats->records_skipped);
-	size_t i, n = 0;
-	const char *prefix = run->sync->conf->key_prefix;
-	for(i = 0; prefix[i] && n < sizeof(match) - 3; i++) {
-		if(strchr("*?[]\\", prefix[i]))
-			match[n++] = '\\';
-		match[n++] = prefix[i];
-	}
-	match[n++] = '*';
-	match[n] = 0;
+	size_t i;
+	prefix_pattern("", run->sync->conf->key_prefix, match, sizeof(match));
 
 	run->generation++;
 	do {
