@@ -138,7 +138,11 @@ $(BUILD)/tests/asan/%: tests/unit/%.c $(POLICY_SRC) $(wildcard include/cnroute/*
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) $< $(POLICY_SRC) -lcmocka $(LIBS_POLICY) -o $@
 
 # Fuzz targets, built with a small driver that replays the seed corpus
-# (tests/fuzz/corpus/<target>/); with clang, `make fuzz` builds libFuzzer ones.
+# (tests/fuzz/corpus/<target>/); the same files build as libFuzzer targets
+# with clang -fsanitize=fuzzer. The CLI's (fuzz_cli_*) link its files too.
+$(BUILD)/tests/fuzz/fuzz_cli_%: tests/fuzz/fuzz_cli_%.c tests/fuzz/standalone_main.c $(CLI_LIB_SRC) $(POLICY_SRC) | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) -Itools/cnroutectl $< tests/fuzz/standalone_main.c $(CLI_LIB_SRC) $(POLICY_SRC) $(CLI_LIBS) -o $@
 $(BUILD)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/standalone_main.c $(POLICY_SRC) | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) $< tests/fuzz/standalone_main.c $(POLICY_SRC) $(LIBS_POLICY) -o $@
