@@ -716,3 +716,44 @@ barrier_wait() { local b; exec {b}<>"$IT_FIFO"; read -r -N 1 -t 20 -u "$b" _; ex
 # barrier_release N
 barrier_release() { head -c "$1" /dev/zero | tr '\0' x >&"$IT_FIFO_FD"; }
 barrier_done() { exec {IT_FIFO_FD}>&-; rm -f "$IT_FIFO"; }
+
+# ---------------------------------------------------------------- cnroutectl
+# Helpers for the CLI tests (t_cli_*.sh). CNROUTECTL overrides the binary.
+
+CNROUTECTL=${CNROUTECTL:-$IT_ROOT/build/cnroutectl}
+
+# it_cli_conf [key=value ...]: write WORK/cli.conf for cnroutectl (the same
+# keys as an Unbound instance's cnroute.conf; needs RPORT) and check that
+# the binary is there.
+it_cli_conf() {
+	[[ -x $CNROUTECTL ]] || it_bail "no cnroutectl at $CNROUTECTL (run make cli, or set CNROUTECTL=)"
+	CTL_CONF=$IT_WORK/cli.conf
+	cnroute_conf "$CTL_CONF" "$@"
+}
+
+# ctl ARGS...: run cnroutectl with WORK/cli.conf (or $CTL_CONF). Sets
+# CTL_OUT (stdout), CTL_ERR (stderr), CTL_RC (exit status).
+ctl() {
+	local errf=$IT_WORK/ctl.err.$BASHPID
+	CTL_OUT=$("$CNROUTECTL" -c "${CTL_CONF:-$IT_WORK/cli.conf}" "$@" 2>"$errf")
+	CTL_RC=$?
+	CTL_ERR=$(cat "$errf")
+	rm -f "$errf"
+	[[ ${IT_VERBOSE:-0} == 1 ]] && diag "cnroutectl $* -> $CTL_RC" && diag "$CTL_OUT" && diag "$CTL_ERR"
+	return 0
+}
+
+# json_get JSON KEY: a top-level value of a one-line JSON object: strings
+# without quotes, arrays as their items joined by spaces, null as "".
+json_get() {
+	local j=$1 k=$2 v re
+	re="\"$k\":(\"([^\"\\\\]|\\\\.)*\"|\\[[^]]*\\]|[^,}]*)"
+	[[ $j =~ $re ]] || { echo ""; return; }
+	v=${BASH_REMATCH[1]}
+	case $v in
+	\"*) v=${v#\"}; v=${v%\"} ;;
+	\[*) v=${v#[}; v=${v%]}; v=${v//\"/}; v=${v//,/ } ;;
+	null) v="" ;;
+	esac
+	echo "$v"
+}

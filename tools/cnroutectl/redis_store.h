@@ -1,0 +1,155 @@
+/*
+ * redis_store.h - cnroutectl's reads and writes of Redis.
+ *
+ * Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
+ *
+ * Every change a command makes goes through store_apply: the keys are
+ * WATCHed, read, the new values computed and checked (the onboarding gate
+ * runs here, on the values read under WATCH), then everything is written
+ * in one MULTI/EXEC together with one audit entry per key (XADD to
+ * <prefix>audit). A concurrent change to a watched key makes EXEC fail
+ * and the whole thing is redone, so a command never acts on a value that
+ * changed under it, and a batch is applied completely or not at all.
+ */
+#ifndef CNROUTECTL_REDIS_STORE_H
+#define CNROUTECTL_REDIS_STORE_H
+
+#include <stddef.h>
+#include <hiredis/hiredis.h>
+#include "cli.h"
+#include "cnroute/conf.h"
+
+/** Size of the error buffer. */
+#define STORE_ERR_MAX 512
+
+/** A connection. */
+struct store {
+	/** the hiredis connection */
+	redisContext *rc;
+	/** key prefix, e.g. "cnroute:" */
+	char *prefix;
+	/** who makes the changes, for the audit trail */
+	char actor[128];
+	/** time of the command, unix seconds (one value for a whole batch) */
+	long long now;
+};
+
+/** State of a key when read. */
+enum key_state {
+	/** the key does not exist */
+	KEY_MISSING = 0,
+	/** a hash */
+	KEY_HASH = 1,
+	/** something else (the module skips it) */
+	KEY_WRONGTYPE = -1
+};
+
+/** How an operation computes the new hash from the old one. */
+enum store_op_kind {
+	/** the new hash is exactly fields */
+	STORE_REPLACE,
+	/** the old hash with fields set over it */
+	STORE_MERGE,
+	/** delete the key */
+	STORE_DELETE
+};
+
+/** One key to change. */
+struct store_op {
+	/** how */
+	enum store_op_kind kind;
+	/** the full key (malloced by the caller, freed by store_ops_free) */
+	char *key;
+	/** audit action, e.g. "filing.set" (static string) */
+	const char *action;
+	/** fields given by the command */
+	struct kvlist fields;
+	/** refuse (CLI_INVALID) when the key does not exist */
+	int must_exist;
+	/** out: the old hash */
+	struct kvlist old;
+	/** out: state of the key when read */
+	enum key_state old_state;
+	/** out: the new hash (empty for STORE_DELETE) */
+	struct kvlist new;
+	/** out: 1 if something other than "updated" changed */
+	int changed;
+	/** set by a check: leave this key alone (a row skipped) */
+	int skip;
+};
+
+/**
+ * Check run on the values read under WATCH, before anything is written.
+ * @param guards: hashes of the guard keys, same order as given.
+ * @param guard_states: their states.
+ * @param err: STORE_ERR_MAX bytes.
+ * @return CLI_OK to go on, else the exit code (nothing is written).
+ */
+typedef int (*store_check_fn)(void *ctx, struct store_op *ops, size_t n,
+	const struct kvlist *guards, const enum key_state *guard_states,
+	size_t nguards, char *err);
+
+/**
+ * Connect, AUTH and SELECT as the configuration says.
+ * @return CLI_OK or CLI_REDIS (err set).
+ */
+int store_connect(struct store **out, const struct cnroute_conf *conf,
+	char *err);
+
+/** Close and free. */
+void store_close(struct store *s);
+
+/** The full key of a filing ("filing") or route ("route"): malloced. */
+char *store_key(const struct store *s, const char *kind, const char *name);
+
+/**
+ * The SCAN pattern of every key of a kind ("filing" or "route"), the
+ * prefix's glob characters escaped: malloced.
+ */
+char *store_pattern(const struct store *s, const char *kind);
+
+/**
+ * The name in a key of a kind, or NULL when the key is not of that kind.
+ * A pointer into key.
+ */
+const char *store_key_name(const struct store *s, const char *kind,
+	const char *key);
+
+/**
+ * Read hashes with one pipeline.
+ * @param out: n lists (filled).
+ * @param states: n states.
+ * @return CLI_OK or CLI_REDIS.
+ */
+int store_fetch(struct store *s, char *const *keys, size_t n,
+	struct kvlist *out, enum key_state *states, char *err);
+
+/**
+ * Every key matching a pattern (SCAN, so Redis is not blocked).
+ * @param keys: out, malloced array of malloced keys, sorted.
+ * @return CLI_OK or CLI_REDIS.
+ */
+int store_scan(struct store *s, const char *pattern, char ***keys,
+	size_t *n, char *err);
+
+/**
+ * Apply operations atomically, with their audit entries.
+ * @param guards: extra keys to WATCH and read for check (may be NULL).
+ * @param check: may be NULL.
+ * @return CLI_OK, the check's code, CLI_INVALID (missing key, not a
+ *	hash) or CLI_REDIS.
+ */
+int store_apply(struct store *s, struct store_op *ops, size_t n,
+	char *const *guards, size_t nguards, store_check_fn check, void *ctx,
+	char *err);
+
+/** Free the keys and lists of n operations (not the array). */
+void store_ops_free(struct store_op *ops, size_t n);
+
+/** Free an array of n malloced strings. */
+void strv_free(char **v, size_t n);
+
+/** Who is acting: $CNROUTE_ACTOR, the login name, $USER, or "uid N". */
+void store_actor(char *out, size_t size);
+
+#endif /* CNROUTECTL_REDIS_STORE_H */

@@ -1,0 +1,97 @@
+/*
+ * rules.h - what the CLI checks before it writes: filings, pools, and
+ * the onboarding gate.
+ *
+ * Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
+ *
+ * Pools and routes are validated with the module's own parsers
+ * (record.c), so the CLI refuses exactly what the module would skip.
+ * The onboarding gate finds the covering filing the way the module does:
+ * the longest suffix of the name with a filing the module can parse (a
+ * broken filing is no filing), and lets a CN pool be written only when
+ * that filing is active.
+ */
+#ifndef CNROUTECTL_RULES_H
+#define CNROUTECTL_RULES_H
+
+#include <stddef.h>
+#include "cli.h"
+#include "cnroute/record.h"
+#include "redis_store.h"
+
+/** Size of the error buffers. */
+#define RULES_ERR_MAX 320
+
+/** What the onboarding gate says. */
+enum gate_outcome {
+	/** no CN pool, or an active filing: write */
+	GATE_PASS = 0,
+	/** CN pool without an active filing: refuse (exit 3) */
+	GATE_REFUSED,
+	/** refused, but --force: write, and say it is served offshore */
+	GATE_FORCED
+};
+
+/**
+ * The domains that could hold the filing covering a route name, longest
+ * first: "www.example.com" gives www.example.com, example.com, com;
+ * "*.img.example.com" starts at img.example.com.
+ * @param out: malloced array of malloced names (strv_free).
+ * @return the count.
+ */
+size_t filing_candidates(const char *route_name, char ***out);
+
+/**
+ * The covering filing among candidates read from Redis (same order as
+ * filing_candidates): the first that is a hash with a valid status.
+ * @param status: out, FILING_NONE when none.
+ * @return its index, or -1.
+ */
+long covering_filing(const struct kvlist *hashes,
+	const enum key_state *states, size_t n, enum filing_status *status);
+
+/** The onboarding gate. */
+enum gate_outcome gate_decide(int cn_nonempty, enum filing_status covering,
+	int force);
+
+/**
+ * Canonicalise a pool value: items trimmed, addresses in their standard
+ * text form, a CNAME target validated (IDNA too) and written lower-case
+ * with its trailing dot. The result is then checked with pool_parse.
+ * @param out: the canonical value ("" for an empty pool).
+ * @return 0 or -1 with err set.
+ */
+int pool_canonical(const char *in, struct strbuf *out, char *err);
+
+/**
+ * Check route fields (cn, offshore, ttl) with route_parse.
+ * @param cn_nonempty: out, 1 when the CN pool is not empty.
+ * @return 0 or -1 with err set.
+ */
+int route_fields_check(const struct kvlist *fields, int *cn_nonempty,
+	char *err);
+
+/** A filing as given on the command line or in an import row. */
+struct filing_input {
+	/** the domain as typed */
+	const char *domain;
+	/** the filing number as typed */
+	const char *icp;
+	/** the filing entity */
+	const char *entity;
+	/** the registrant, or NULL */
+	const char *registrant;
+	/** the status word, or NULL for active */
+	const char *status;
+};
+
+/**
+ * Validate and normalise a filing.
+ * @param domain: out, NAME_TEXT_MAX bytes, the canonical domain.
+ * @param fields: out, status/icp/entity[/registrant].
+ * @return 0 or -1 with err set.
+ */
+int filing_build(const struct filing_input *in, char *domain,
+	struct kvlist *fields, char *err);
+
+#endif /* CNROUTECTL_RULES_H */
