@@ -31,22 +31,10 @@ static const char usage_check[] =
 
 /** Everything check read. */
 struct check_data {
-	/** filing keys */
-	char **fkeys;
-	/** number of filing keys */
-	size_t nf;
-	/** their hashes */
-	struct kvlist *fh;
-	/** their states */
-	enum key_state *fs;
-	/** route keys */
-	char **rkeys;
-	/** number of route keys */
-	size_t nr;
-	/** their hashes */
-	struct kvlist *rh;
-	/** their states */
-	enum key_state *rs;
+	/** every filing key and hash */
+	struct store_kind filings;
+	/** every route key and hash */
+	struct store_kind routes;
 };
 
 /** Findings, printed as they come (text) or collected (JSON). */
@@ -94,23 +82,9 @@ finding(struct findings *f, const char *severity, const char *kind,
 static int
 check_read(struct store *s, struct check_data *d, char *err)
 {
-	char *pf = store_pattern(s, "filing"), *pr = store_pattern(s, "route");
-	int rc = store_scan(s, pf, &d->fkeys, &d->nf, err);
+	int rc = store_read_kind(s, "filing", &d->filings, err);
 	if(rc == CLI_OK)
-		rc = store_scan(s, pr, &d->rkeys, &d->nr, err);
-	free(pf);
-	free(pr);
-	if(rc != CLI_OK)
-		return rc;
-	d->fh = xmalloc((d->nf ? d->nf : 1) * sizeof(*d->fh));
-	d->fs = xmalloc((d->nf ? d->nf : 1) * sizeof(*d->fs));
-	d->rh = xmalloc((d->nr ? d->nr : 1) * sizeof(*d->rh));
-	d->rs = xmalloc((d->nr ? d->nr : 1) * sizeof(*d->rs));
-	memset(d->fh, 0, (d->nf ? d->nf : 1) * sizeof(*d->fh));
-	memset(d->rh, 0, (d->nr ? d->nr : 1) * sizeof(*d->rh));
-	rc = store_fetch(s, d->fkeys, d->nf, d->fh, d->fs, err);
-	if(rc == CLI_OK)
-		rc = store_fetch(s, d->rkeys, d->nr, d->rh, d->rs, err);
+		rc = store_read_kind(s, "route", &d->routes, err);
 	return rc;
 }
 
@@ -118,17 +92,8 @@ check_read(struct store *s, struct check_data *d, char *err)
 static void
 check_data_free(struct check_data *d)
 {
-	size_t i;
-	for(i = 0; d->fh && i < d->nf; i++)
-		kvlist_free(&d->fh[i]);
-	for(i = 0; d->rh && i < d->nr; i++)
-		kvlist_free(&d->rh[i]);
-	free(d->fh);
-	free(d->fs);
-	free(d->rh);
-	free(d->rs);
-	strv_free(d->fkeys, d->nf);
-	strv_free(d->rkeys, d->nr);
+	store_kind_free(&d->filings);
+	store_kind_free(&d->routes);
 }
 
 /**
@@ -187,22 +152,22 @@ check_filings(struct store *s, struct findings *f, struct check_data *d,
 	struct explain_table *t)
 {
 	size_t i;
-	for(i = 0; i < d->nf; i++) {
-		const char *key = d->fkeys[i];
+	for(i = 0; i < d->filings.n; i++) {
+		const char *key = d->filings.keys[i];
 		const char *name = store_key_name(s, "filing", key);
 		char kind = 'f';
 		size_t before = t->nskipped;
 		if(check_key_name(f, key, name, 0) != 0)
 			continue;
-		explain_table_fill(t, (char *const *)&name, &kind, &d->fh[i],
-			&d->fs[i], 1);
+		explain_table_fill(t, (char *const *)&name, &kind, &d->filings.hashes[i],
+			&d->filings.states[i], 1);
 		if(t->nskipped > before) {
 			finding(f, "error", "skipped", key, "the module skips "
 				"it: %s", strchr(t->skipped[before], ':') + 2);
 			continue;
 		}
-		if(d->fs[i] == KEY_HASH)
-			check_filing_fields(f, key, &d->fh[i]);
+		if(d->filings.states[i] == KEY_HASH)
+			check_filing_fields(f, key, &d->filings.hashes[i]);
 	}
 }
 
@@ -268,8 +233,8 @@ check_routes(struct store *s, struct findings *f, struct check_data *d,
 	size_t i;
 	if(explain_table_init(&scratch) != 0)
 		return;
-	for(i = 0; i < d->nr; i++) {
-		const char *key = d->rkeys[i];
+	for(i = 0; i < d->routes.n; i++) {
+		const char *key = d->routes.keys[i];
 		const char *name = store_key_name(s, "route", key);
 		char kind = 'r';
 		size_t before = scratch.nskipped;
@@ -277,15 +242,15 @@ check_routes(struct store *s, struct findings *f, struct check_data *d,
 			continue;
 		/* parse through the module's path, in a scratch table */
 		explain_table_fill(&scratch, (char *const *)&name, &kind,
-			&d->rh[i], &d->rs[i], 1);
+			&d->routes.hashes[i], &d->routes.states[i], 1);
 		if(scratch.nskipped > before) {
 			finding(f, "error", "skipped", key, "the module skips "
 				"it: %s", strchr(scratch.skipped[before],
 				':') + 2);
 			continue;
 		}
-		if(d->rs[i] == KEY_HASH)
-			check_route_gate(f, t, key, name, &d->rh[i]);
+		if(d->routes.states[i] == KEY_HASH)
+			check_route_gate(f, t, key, name, &d->routes.hashes[i]);
 	}
 	explain_table_free(&scratch);
 }
@@ -327,7 +292,7 @@ cmd_check(struct cli *cli, int argc, char **argv)
 		printf("[%s%s]\n", sb_str(&f.sb), f.count ? "\n" : "");
 	else
 		printf("%zu finding%s in %zu filings and %zu routes\n",
-			f.count, f.count == 1 ? "" : "s", d.nf, d.nr);
+			f.count, f.count == 1 ? "" : "s", d.filings.n, d.routes.n);
 	sb_free(&f.sb);
 	explain_table_free(&t);
 	check_data_free(&d);

@@ -252,10 +252,9 @@ filing_list(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, NULL } };
 	struct opts_pos pos;
 	struct store *s;
-	char **keys = NULL, *pattern, err[STORE_ERR_MAX];
-	size_t n = 0, i, shown = 0;
-	struct kvlist *h;
-	enum key_state *st;
+	struct store_kind all;
+	char err[STORE_ERR_MAX];
+	size_t i, shown = 0;
 	int rc = opts_parse(cli, argc, argv, specs, &pos, usage_list);
 	if(rc != CLI_OK)
 		return rc == OPTS_HELP ? CLI_OK : rc;
@@ -263,48 +262,34 @@ filing_list(struct cli *cli, int argc, char **argv)
 		return usage_error(usage_list, "filing list takes no argument");
 	if((rc = cli_store(cli, &s)) != CLI_OK)
 		return rc;
-	pattern = store_pattern(s, "filing");
-	rc = store_scan(s, pattern, &keys, &n, err);
-	free(pattern);
-	if(rc != CLI_OK) {
-		cli_error("%s", err);
-		return rc;
-	}
-	h = xmalloc((n ? n : 1) * sizeof(*h));
-	st = xmalloc((n ? n : 1) * sizeof(*st));
-	memset(h, 0, (n ? n : 1) * sizeof(*h));
-	rc = store_fetch(s, keys, n, h, st, err);
+	rc = store_read_kind(s, "filing", &all, err);
 	if(rc != CLI_OK)
 		cli_error("%s", err);
 	if(cli->json && rc == CLI_OK)
 		printf("[");
-	for(i = 0; rc == CLI_OK && i < n; i++) {
-		const char *domain = store_key_name(s, "filing", keys[i]);
-		const char *v = kvlist_get(&h[i], "status");
-		if(st[i] != KEY_HASH || (status && (!v ||
+	for(i = 0; rc == CLI_OK && i < all.n; i++) {
+		const char *domain = store_key_name(s, "filing", all.keys[i]);
+		const char *v = kvlist_get(&all.hashes[i], "status");
+		if(all.states[i] != KEY_HASH || (status && (!v ||
 			strcasecmp(v, status) != 0)))
 			continue;
 		if(cli->json) {
 			struct strbuf sb = { 0 };
-			filing_json(&sb, domain, &h[i]);
+			filing_json(&sb, domain, &all.hashes[i]);
 			printf("%s\n%s", shown ? "," : "", sb_str(&sb));
 			sb_free(&sb);
 		} else {
 			printf("%-32s %-9s %-24s %s\n", domain, v ? v : "-",
-				kvlist_get(&h[i], "icp") ?
-				kvlist_get(&h[i], "icp") : "-",
-				kvlist_get(&h[i], "entity") ?
-				kvlist_get(&h[i], "entity") : "-");
+				kvlist_get(&all.hashes[i], "icp") ?
+				kvlist_get(&all.hashes[i], "icp") : "-",
+				kvlist_get(&all.hashes[i], "entity") ?
+				kvlist_get(&all.hashes[i], "entity") : "-");
 		}
 		shown++;
 	}
 	if(cli->json && rc == CLI_OK)
 		printf("%s]\n", shown ? "\n" : "");
-	for(i = 0; i < n; i++)
-		kvlist_free(&h[i]);
-	free(h);
-	free(st);
-	strv_free(keys, n);
+	store_kind_free(&all);
 	return rc;
 }
 

@@ -224,6 +224,38 @@ str_cmp(const void *a, const void *b)
 }
 
 int
+store_read_kind(struct store *s, const char *kind, struct store_kind *out,
+	char *err)
+{
+	char *pattern = store_pattern(s, kind);
+	size_t slots;
+	int rc;
+	memset(out, 0, sizeof(*out));
+	rc = store_scan(s, pattern, &out->keys, &out->n, err);
+	free(pattern);
+	if(rc != CLI_OK)
+		return rc;
+	/* at least one slot, so an empty kind still has arrays to free */
+	slots = out->n ? out->n : 1;
+	out->hashes = xmalloc(slots * sizeof(*out->hashes));
+	memset(out->hashes, 0, slots * sizeof(*out->hashes));
+	out->states = xmalloc(slots * sizeof(*out->states));
+	return store_fetch(s, out->keys, out->n, out->hashes, out->states, err);
+}
+
+void
+store_kind_free(struct store_kind *k)
+{
+	size_t i;
+	for(i = 0; k->hashes && i < k->n; i++)
+		kvlist_free(&k->hashes[i]);
+	free(k->hashes);
+	free(k->states);
+	strv_free(k->keys, k->n);
+	memset(k, 0, sizeof(*k));
+}
+
+int
 store_scan(struct store *s, const char *pattern, char ***keys, size_t *n,
 	char *err)
 {

@@ -124,6 +124,29 @@ const char *store_key_name(const struct store *s, const char *kind,
 int store_fetch(struct store *s, char *const *keys, size_t n,
 	struct kvlist *out, enum key_state *states, char *err);
 
+/** Every hash of one kind ("filing" or "route"), as read by store_read_kind. */
+struct store_kind {
+	/** the keys, sorted */
+	char **keys;
+	/** number of keys */
+	size_t n;
+	/** their hashes (empty where the key is not a hash) */
+	struct kvlist *hashes;
+	/** their states */
+	enum key_state *states;
+};
+
+/**
+ * Read every key of a kind: SCAN, then one pipelined fetch. On failure
+ * what was read is still to be freed with store_kind_free.
+ * @return CLI_OK or CLI_REDIS (err set).
+ */
+int store_read_kind(struct store *s, const char *kind, struct store_kind *out,
+	char *err);
+
+/** Free what store_read_kind read. */
+void store_kind_free(struct store_kind *k);
+
 /**
  * Every key matching a pattern (SCAN, so Redis is not blocked).
  * @param keys: out, malloced array of malloced keys, sorted.

@@ -356,10 +356,9 @@ route_list(struct cli *cli, int argc, char **argv)
 	const struct opt_spec specs[] = { { NULL, 0, NULL, NULL } };
 	struct opts_pos pos;
 	struct store *s;
-	char **keys = NULL, *pattern, err[STORE_ERR_MAX];
-	size_t n = 0, i, shown = 0;
-	struct kvlist *h;
-	enum key_state *st;
+	struct store_kind all;
+	char err[STORE_ERR_MAX];
+	size_t i, shown = 0;
 	int rc = opts_parse(cli, argc, argv, specs, &pos, usage_list);
 	if(rc != CLI_OK)
 		return rc == OPTS_HELP ? CLI_OK : rc;
@@ -367,31 +366,21 @@ route_list(struct cli *cli, int argc, char **argv)
 		return usage_error(usage_list, "route list takes no argument");
 	if((rc = cli_store(cli, &s)) != CLI_OK)
 		return rc;
-	pattern = store_pattern(s, "route");
-	rc = store_scan(s, pattern, &keys, &n, err);
-	free(pattern);
-	if(rc != CLI_OK) {
-		cli_error("%s", err);
-		return rc;
-	}
-	h = xmalloc((n ? n : 1) * sizeof(*h));
-	st = xmalloc((n ? n : 1) * sizeof(*st));
-	memset(h, 0, (n ? n : 1) * sizeof(*h));
-	rc = store_fetch(s, keys, n, h, st, err);
+	rc = store_read_kind(s, "route", &all, err);
 	if(rc != CLI_OK)
 		cli_error("%s", err);
 	if(cli->json && rc == CLI_OK)
 		printf("[");
-	for(i = 0; rc == CLI_OK && i < n; i++) {
-		const char *name = store_key_name(s, "route", keys[i]);
-		const char *cn = kvlist_get(&h[i], "cn");
-		const char *off = kvlist_get(&h[i], "offshore");
-		const char *ttl = kvlist_get(&h[i], "ttl");
-		if(st[i] != KEY_HASH)
+	for(i = 0; rc == CLI_OK && i < all.n; i++) {
+		const char *name = store_key_name(s, "route", all.keys[i]);
+		const char *cn = kvlist_get(&all.hashes[i], "cn");
+		const char *off = kvlist_get(&all.hashes[i], "offshore");
+		const char *ttl = kvlist_get(&all.hashes[i], "ttl");
+		if(all.states[i] != KEY_HASH)
 			continue;
 		if(cli->json) {
 			struct strbuf sb = { 0 };
-			route_json(&sb, name, &h[i]);
+			route_json(&sb, name, &all.hashes[i]);
 			printf("%s\n%s", shown ? "," : "", sb_str(&sb));
 			sb_free(&sb);
 		} else {
@@ -402,11 +391,7 @@ route_list(struct cli *cli, int argc, char **argv)
 	}
 	if(cli->json && rc == CLI_OK)
 		printf("%s]\n", shown ? "\n" : "");
-	for(i = 0; i < n; i++)
-		kvlist_free(&h[i]);
-	free(h);
-	free(st);
-	strv_free(keys, n);
+	store_kind_free(&all);
 	return rc;
 }
 

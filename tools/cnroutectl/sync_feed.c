@@ -273,33 +273,22 @@ static int
 current_filings(struct store *s, struct current_filing **out, size_t *n,
 	char *err)
 {
-	char **keys = NULL, *pattern = store_pattern(s, "filing");
-	size_t count = 0, i, k = 0;
-	struct kvlist *h;
-	enum key_state *st;
+	struct store_kind all;
+	size_t i, k = 0;
 	struct current_filing *cur;
-	int rc = store_scan(s, pattern, &keys, &count, err);
-	free(pattern);
-	if(rc != CLI_OK)
-		return rc;
-	h = xmalloc((count ? count : 1) * sizeof(*h));
-	st = xmalloc((count ? count : 1) * sizeof(*st));
-	memset(h, 0, (count ? count : 1) * sizeof(*h));
-	cur = xmalloc((count ? count : 1) * sizeof(*cur));
-	rc = store_fetch(s, keys, count, h, st, err);
-	for(i = 0; i < count; i++) {
-		if(rc == CLI_OK && st[i] == KEY_HASH) {
-			cur[k].domain = xstrdup(store_key_name(s, "filing",
-				keys[i]));
-			cur[k].hash = h[i];
-			k++;
-		} else {
-			kvlist_free(&h[i]);
-		}
+	int rc = store_read_kind(s, "filing", &all, err);
+	cur = xmalloc((all.n ? all.n : 1) * sizeof(*cur));
+	for(i = 0; rc == CLI_OK && i < all.n; i++) {
+		if(all.states[i] != KEY_HASH)
+			continue;
+		cur[k].domain = xstrdup(store_key_name(s, "filing",
+			all.keys[i]));
+		/* the hash moves into cur: leave an empty list behind */
+		cur[k].hash = all.hashes[i];
+		memset(&all.hashes[i], 0, sizeof(all.hashes[i]));
+		k++;
 	}
-	free(h);
-	free(st);
-	strv_free(keys, count);
+	store_kind_free(&all);
 	*out = cur;
 	*n = k;
 	return rc;
