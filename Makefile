@@ -171,7 +171,7 @@ test-integration-asan: $(MODULE_ASAN) $(CLI_TARGET) $(UNBOUND) $(GEOIP_DBS)
 
 test: test-unit test-asan test-fuzz test-integration test-integration-asan
 
-run: $(MODULE) $(UNBOUND) $(GEOIP_DBS)
+run: $(MODULE) $(CLI_TARGET) $(UNBOUND) $(GEOIP_DBS)
 	tools/demo/run.sh
 
 # Benchmarks: not part of make test (timings are not pass/fail).

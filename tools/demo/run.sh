@@ -109,6 +109,8 @@ Try (the client's place comes from the EDNS Client Subnet):
   CNAME pool:       dig @127.0.0.1 -p $dns_port a.img.example.com +subnet=1.0.1.0/24
   revoked filing:   dig @127.0.0.1 -p $dns_port www.example.org +subnet=1.0.1.0/24
   revoke live:      redis-cli -p $redis_port HSET cnroute:filing:example.com status revoked
+  or with the CLI:  $root/build/cnroutectl -c $work/cnroute.conf filing revoke example.com
+  why this answer:  $root/build/cnroutectl -c $work/cnroute.conf explain www.example.com --client 1.0.1.0/24
   counters:         cat $work/cnroute.stats
 
 Ctrl-C stops the demo.
