@@ -250,7 +250,14 @@ sync_open(const struct cnroute_conf *conf, char *err, size_t err_size)
 		return NULL;
 	}
 	redisSetTimeout(c, timeval_ms(SYNC_COMMAND_TIMEOUT_MS));
-	redisEnableKeepAlive(c);
+	/* TCP keepalive notices a peer that vanished silently; on a unix
+	 * socket the option does not exist and hiredis would mark the
+	 * context as failed */
+	if(!conf->redis_unix && redisEnableKeepAlive(c) != REDIS_OK) {
+		snprintf(err, err_size, "%s", c->errstr);
+		redisFree(c);
+		return NULL;
+	}
 	if(conf->redis_password) {
 		reply = sync_command(c, err, err_size, "AUTH %s",
 			conf->redis_password);
@@ -770,7 +777,7 @@ sync_main(void *arg)
 	struct redis_sync *sync = arg;
 	char err[512];
 	int backoff = SYNC_BACKOFF_MIN_MS, readable;
-	uint64_t next_stats = 0, next_full = 0;
+	uint64_t next_stats = 0, next_full = 0, next_connect = 0;
 	sigset_t all_signals;
 
 	/* signals are Unbound's business: let its own threads take them */
@@ -796,13 +803,21 @@ sync_main(void *arg)
 			sync_write_stats(&run);
 			next_stats = now + SYNC_STATS_INTERVAL_MS;
 		}
+		if(!run.cmd && now < next_connect) {
+			/* waiting to retry; wake for the stats file meanwhile,
+			 * so it keeps telling the state of things */
+			sync_check_stale(&run);
+			next = next_stats < next_connect ? next_stats : next_connect;
+			if(sync_wait(&run, (int)(next - now), &readable))
+				break;
+			continue;
+		}
 		if(!run.cmd) {
 			if(sync_connect(&run, err, sizeof(err)) != 0 ||
 				sync_full(&run, err, sizeof(err)) != 0) {
 				sync_lost(&run, err);
 				sync_check_stale(&run);
-				if(sync_wait(&run, backoff, &readable))
-					break;
+				next_connect = now_ms() + (uint64_t)backoff;
 				backoff = backoff * 2 > SYNC_BACKOFF_MAX_MS ?
 					SYNC_BACKOFF_MAX_MS : backoff * 2;
 				continue;
