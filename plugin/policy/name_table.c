@@ -165,12 +165,17 @@ name_table_grow_prepare(struct name_table *t)
 	struct name_slot *next;
 	size_t i;
 
-	/* Mostly tombstones: rebuild at the same size (never shrink, so a
-	 * table that refills does not grow again at once). Otherwise the
-	 * smallest size that leaves room (at least double the old one). */
+	/* The smallest size that keeps entries at most half full: double
+	 * the old one when the table filled up with entries. Mostly
+	 * tombstones: rebuild at the same size (never shrink, so a table
+	 * that refills does not grow again at once), unless the entries
+	 * alone would leave less than a quarter of the slots free for the
+	 * inserts to come (over 3/8 full), which would rebuild again soon.
+	 * Growing further than that would only spend memory: at 10^6
+	 * entries one more doubling is 64 MB per table. */
 	if(cap < old_cap)
 		cap = old_cap;
-	if((t->count + 1) * 4 > cap)
+	if((t->count + 1) * 8 > cap * 3)
 		cap *= 2;
 	next = calloc(cap, sizeof(*next));
 	if(next == NULL)
