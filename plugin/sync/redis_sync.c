@@ -520,10 +520,15 @@ static int
 sync_fetch(struct sync_run *run, char **keys, const size_t *lens,
 	size_t count, char *err, size_t err_size)
 {
+	static const char hgetall[] = "HGETALL";
 	size_t i;
 	for(i = 0; i < count; i++) {
-		if(redisAppendCommand(run->cmd, "HGETALL %b", keys[i],
-			lens[i]) != REDIS_OK) {
+		/* argv, not a format string: at 10^6 keys the printf-style
+		 * formatting was a sixth of this thread's time */
+		const char *argv[2] = {hgetall, keys[i]};
+		size_t argvlen[2] = {sizeof(hgetall) - 1, lens[i]};
+		if(redisAppendCommandArgv(run->cmd, 2, argv, argvlen)
+			!= REDIS_OK) {
 			snprintf(err, err_size, "%s", run->cmd->errstr);
 			return -1;
 		}
