@@ -487,8 +487,10 @@ sync_apply(struct sync_run *run, const char *key, size_t key_len,
 			cnroute_log(CNROUTE_LOG_ERROR, "out of memory storing "
 				"a filing");
 	} else {
-		int is_new = !steering_has_route(run->sync->table, name,
-			name_len);
+		/* only asked when it will be reported: not during the
+		 * first load, where it would be one more probe per route */
+		int is_new = run->report_new_routes &&
+			!steering_has_route(run->sync->table, name, name_len);
 		struct route *route = route_new();
 		if(!route) {
 			cnroute_log(CNROUTE_LOG_ERROR, "out of memory");
@@ -506,7 +508,7 @@ sync_apply(struct sync_run *run, const char *key, size_t key_len,
 				"a route");
 			return;
 		}
-		if(is_new && run->report_new_routes && run->sync->route_added)
+		if(is_new && run->sync->route_added)
 			run->sync->route_added(run->sync->route_added_ctx, name,
 				name_len);
 	}
