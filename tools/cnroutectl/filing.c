@@ -58,14 +58,6 @@ static const char usage_import[] =
 	"number and nothing is written,\nunless --skip-invalid (the good rows "
 	"are written, the bad ones listed).\n";
 
-/** Columns of a filing import file (order: enum below). */
-static const struct import_column filing_columns[] = {
-	{ "domain", 1 }, { "icp", 1 }, { "entity", 1 },
-	{ "registrant", 0 }, { "status", 0 }
-};
-/** Index of each column in filing_columns. */
-enum { FC_DOMAIN, FC_ICP, FC_ENTITY, FC_REGISTRANT, FC_STATUS, FC_COUNT };
-
 /** Print "updated" as a date too, for people. */
 static void
 print_updated(const char *value)
@@ -355,8 +347,7 @@ import_ops(struct store *s, struct import_result *res, struct store_op *ops,
 	for(i = 0; i < res->row_count; i++) {
 		char **v = res->rows[i].values, domain[NAME_TEXT_MAX];
 		char err[RULES_ERR_MAX];
-		struct filing_input in = { v[FC_DOMAIN], v[FC_ICP],
-			v[FC_ENTITY], v[FC_REGISTRANT], v[FC_STATUS] };
+		struct filing_input in = filing_input_from_row(v);
 		struct store_op *op = &ops[n];
 		int dup = 0;
 		memset(op, 0, sizeof(*op));
@@ -426,7 +417,8 @@ filing_import(struct cli *cli, int argc, char **argv)
 		return rc == OPTS_HELP ? CLI_OK : rc;
 	if(pos.count != 1)
 		return usage_error(usage_import, "filing import needs a FILE");
-	rc = import_file(pos.args[0], filing_columns, FC_COUNT, &res);
+	rc = import_file(pos.args[0], filing_file_columns,
+		FILING_COL_COUNT, &res);
 	if(rc != CLI_OK)
 		return rc;
 	if((rc = cli_store(cli, &s)) != CLI_OK) {

@@ -234,3 +234,20 @@ filing_build(const struct filing_input *in, char *domain,
 		kvlist_set(fields, "registrant", in->registrant);
 	return 0;
 }
+
+const struct import_column filing_file_columns[FILING_COL_COUNT] = {
+	{ "domain", 1 }, { "icp", 1 }, { "entity", 1 },
+	{ "registrant", 0 }, { "status", 0 }
+};
+
+struct filing_input
+filing_input_from_row(char *const *values)
+{
+	struct filing_input in;
+	in.domain = values[FILING_COL_DOMAIN];
+	in.icp = values[FILING_COL_ICP];
+	in.entity = values[FILING_COL_ENTITY];
+	in.registrant = values[FILING_COL_REGISTRANT];
+	in.status = values[FILING_COL_STATUS];
+	return in;
+}

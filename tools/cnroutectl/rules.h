@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include "cli.h"
+#include "csvjson.h"
 #include "cnroute/record.h"
 #include "redis_store.h"
 
@@ -84,6 +85,23 @@ struct filing_input {
 	/** the status word, or NULL for active */
 	const char *status;
 };
+
+/** Columns of a filing file ("filing import" and "sync --feed" read the
+ *  same format), in the order of enum filing_column. */
+extern const struct import_column filing_file_columns[];
+
+/** Index of each column in filing_file_columns and in a row's values. */
+enum filing_column {
+	FILING_COL_DOMAIN,
+	FILING_COL_ICP,
+	FILING_COL_ENTITY,
+	FILING_COL_REGISTRANT,
+	FILING_COL_STATUS,
+	FILING_COL_COUNT
+};
+
+/** The filing of one row of a filing file (pointers into values). */
+struct filing_input filing_input_from_row(char *const *values);
 
 /**
  * Validate and normalise a filing.

@@ -26,14 +26,6 @@ static const char usage_sync[] =
 	"transaction. Any bad row: nothing is\nwritten (exit 2). An empty feed "
 	"would revoke everything: refused (exit 3)\nunless --allow-empty.\n";
 
-/** Columns of a feed (those of filing import). */
-static const struct import_column feed_columns[] = {
-	{ "domain", 1 }, { "icp", 1 }, { "entity", 1 },
-	{ "registrant", 0 }, { "status", 0 }
-};
-/** Index of each feed column. */
-enum { FD_DOMAIN, FD_ICP, FD_ENTITY, FD_REGISTRANT, FD_STATUS, FD_COUNT };
-
 /** Sort context: comparing indexes by domain needs the arrays. */
 static const struct feed_entry *sort_feed;
 /** Sort context for current filings. */
@@ -225,8 +217,7 @@ feed_entries(struct import_result *res, size_t *n)
 	for(i = 0; i < res->row_count; i++) {
 		char **v = res->rows[i].values, domain[NAME_TEXT_MAX];
 		char err[RULES_ERR_MAX];
-		struct filing_input in = { v[FD_DOMAIN], v[FD_ICP],
-			v[FD_ENTITY], v[FD_REGISTRANT], v[FD_STATUS] };
+		struct filing_input in = filing_input_from_row(v);
 		struct feed_entry *e = &feed[k];
 		memset(e, 0, sizeof(*e));
 		if(filing_build(&in, domain, &e->fields, err) != 0) {
@@ -385,7 +376,8 @@ static int
 load_feed(const char *path, struct feed_entry **feed, size_t *n)
 {
 	struct import_result res;
-	int rc = import_file(path, feed_columns, FD_COUNT, &res);
+	int rc = import_file(path, filing_file_columns, FILING_COL_COUNT,
+		&res);
 	*feed = NULL;
 	*n = 0;
 	if(rc != CLI_OK)
