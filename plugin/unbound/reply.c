@@ -38,10 +38,9 @@ reply_rrset_new(struct module_qstate *qstate, uint16_t type, size_t count,
 		rdlen));
 	if(!key || !data)
 		return NULL;
-	key->rk.dname = regional_alloc_init(region, qstate->qinfo.qname,
-		qstate->qinfo.qname_len);
-	if(!key->rk.dname)
-		return NULL;
+	/* the query name lives in the same region as the reply, for as
+	 * long as the reply: no copy needed */
+	key->rk.dname = qstate->qinfo.qname;
 	key->rk.dname_len = qstate->qinfo.qname_len;
 	key->rk.type = htons(type);
 	key->rk.rrset_class = htons(qstate->qinfo.qclass);
@@ -79,10 +78,6 @@ reply_msg_new(struct module_qstate *qstate, size_t an, uint32_t ttl,
 	if(!msg)
 		return NULL;
 	msg->qinfo = qstate->qinfo;
-	msg->qinfo.qname = regional_alloc_init(qstate->region,
-		qstate->qinfo.qname, qstate->qinfo.qname_len);
-	if(!msg->qinfo.qname)
-		return NULL;
 	FLAGS_SET_RCODE(flags, rcode);
 	msg->rep = construct_reply_info_base(qstate->region, flags, 1, ttl,
 		ttl, ttl, an, 0, 0, an, sec_status_insecure);
