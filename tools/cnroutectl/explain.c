@@ -188,28 +188,18 @@ explain_table_free(struct explain_table *t)
 	t->nskipped = 0;
 }
 
-/** Allocations of one decision, freed together. */
-struct arena {
-	/** the blocks */
-	void *blocks[16];
-	/** how many */
-	size_t n;
-};
-
-/** steering_alloc_fn over an arena. */
-static void *
-arena_alloc(void *ctx, size_t size)
+void *
+decision_arena_alloc(void *ctx, size_t size)
 {
-	struct arena *a = ctx;
+	struct decision_arena *a = ctx;
 	if(a->n == sizeof(a->blocks) / sizeof(a->blocks[0]))
 		return NULL;
 	a->blocks[a->n] = xmalloc(size);
 	return a->blocks[a->n++];
 }
 
-/** Free an arena's blocks. */
-static void
-arena_free(struct arena *a)
+void
+decision_arena_free(struct decision_arena *a)
 {
 	size_t i;
 	for(i = 0; i < a->n; i++)
@@ -553,7 +543,7 @@ explain_decide(struct cli *cli, struct explanation *e, struct geoip *g)
 {
 	uint8_t wire[DNAME_MAX_WIRE];
 	size_t wire_len;
-	struct arena arena = { { 0 }, 0 };
+	struct decision_arena arena = { { 0 }, 0 };
 	if(dname_from_text(e->name, wire, &wire_len) != 0) {
 		cli_error("name '%s': malformed", e->name);
 		return CLI_INVALID;
@@ -567,9 +557,9 @@ explain_decide(struct cli *cli, struct explanation *e, struct geoip *g)
 		&e->loc);
 	if(steering_table_decide(&e->table->st, wire, wire_len, e->qtype,
 		cli->conf.answer_ttl_max, explain_region, &e->region,
-		arena_alloc, &arena, &e->d) != 0) {
+		decision_arena_alloc, &arena, &e->d) != 0) {
 		cli_error("out of memory deciding");
-		arena_free(&arena);
+		decision_arena_free(&arena);
 		return CLI_INVALID;
 	}
 	if(cli->json)
@@ -580,7 +570,7 @@ explain_decide(struct cli *cli, struct explanation *e, struct geoip *g)
 		!cli->json)
 		printf("  note:      ecs: ignore in the configuration: the "
 			"subnet is taken as the client's address\n");
-	arena_free(&arena);
+	decision_arena_free(&arena);
 	return CLI_OK;
 }
 

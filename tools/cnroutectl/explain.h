@@ -58,4 +58,19 @@ void explain_table_fill(struct explain_table *t, char *const *names,
 	const char *kinds, const struct kvlist *hashes,
 	const enum key_state *states, size_t n);
 
+/** Allocations of one decision (steering_table_decide's copies), freed
+ *  together. Start from { { 0 }, 0 }. */
+struct decision_arena {
+	/** the blocks */
+	void *blocks[16];
+	/** how many */
+	size_t n;
+};
+
+/** steering_alloc_fn over a decision_arena (ctx). */
+void *decision_arena_alloc(void *ctx, size_t size);
+
+/** Free an arena's blocks. */
+void decision_arena_free(struct decision_arena *a);
+
 #endif /* CNROUTECTL_EXPLAIN_H */

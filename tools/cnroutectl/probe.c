@@ -259,25 +259,6 @@ which_pool(const struct route *r, const struct answer_view *v)
 	return cn && off ? "both" : cn ? "cn" : off ? "offshore" : "neither";
 }
 
-/** Blocks handed out to steering_table_decide, freed together. */
-struct blocks {
-	/** the blocks */
-	void *p[8];
-	/** how many */
-	size_t n;
-};
-
-/** steering_alloc_fn over struct blocks. */
-static void *
-blocks_alloc(void *ctx, size_t size)
-{
-	struct blocks *b = ctx;
-	if(b->n == sizeof(b->p) / sizeof(b->p[0]))
-		return NULL;
-	b->p[b->n] = xmalloc(size);
-	return b->p[b->n++];
-}
-
 /**
  * Find the route the module would use for the name (exact, else the
  * closest wildcard), with the module's own lookup.
@@ -288,19 +269,17 @@ find_rule(struct explain_table *t, const uint8_t *qname, size_t qlen,
 	char *rule_text)
 {
 	struct steering_decision d;
-	struct blocks b = { { 0 }, 0 };
+	struct decision_arena b = { { 0 }, 0 };
 	const struct route *r = NULL;
-	size_t i;
 	rule_text[0] = 0;
 	if(steering_table_decide(&t->st, qname, qlen, STEER_TYPE_A, 60, NULL,
-		NULL, blocks_alloc, &b, &d) == 0 && d.rule_name != NULL) {
+		NULL, decision_arena_alloc, &b, &d) == 0 && d.rule_name != NULL) {
 		dname_to_text(d.rule_name, rule_text);
 		/* single-threaded here: no writer, no lock needed */
 		r = name_table_lookup(&t->st.routes, d.rule_name,
 			dname_length(d.rule_name));
 	}
-	for(i = 0; i < b.n; i++)
-		free(b.p[i]);
+	decision_arena_free(&b);
 	return r;
 }
 
