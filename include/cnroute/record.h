@@ -71,6 +71,9 @@ struct route {
 	uint32_t ttl;
 	/** whether the rule has a ttl field */
 	int has_ttl;
+	/** 1 when the pools' arrays live in the route's own allocation
+	 *  (route_parse_new), 0 when each was malloced (route_parse) */
+	int packed;
 };
 
 /** Field/value pair of a Redis hash, as read by HGETALL. */
@@ -133,10 +136,21 @@ void pool_free(struct pool *pool);
 int route_parse(const struct record_field *fields, size_t count,
 	struct route *route, char *err);
 
+/**
+ * Parse a route hash into one allocation: the route followed by its
+ * pools' addresses and CNAME targets. The query path reads a route right
+ * after finding it; one block means one or two cache lines to load
+ * instead of up to five scattered allocations.
+ * @return the route (free with route_free), or NULL with err set
+ *	(a bad field as for route_parse, or out of memory).
+ */
+struct route *route_parse_new(const struct record_field *fields,
+	size_t count, char *err);
+
 /** Allocate an empty route. NULL when out of memory. */
 struct route *route_new(void);
 
-/** Free a route allocated by route_new (and its pools). */
+/** Free a route from route_new or route_parse_new (and its pools). */
 void route_free(struct route *route);
 
 /** 1 if two routes answer identically, else 0. */

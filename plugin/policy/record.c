@@ -424,6 +424,63 @@ fail:
 	return -1;
 }
 
+/** Bytes of a pool's arrays. */
+static size_t
+pool_data_size(const struct pool *p)
+{
+	return (size_t)p->v4_count * 4 + (size_t)p->v6_count * 16 +
+		p->cname_len;
+}
+
+/**
+ * Copy a pool's arrays to *at and point the copy's arrays there.
+ * @param dst: the pool in the packed route (a copy of src's fields).
+ * @param at: in/out, where the next array goes.
+ */
+static void
+pool_pack(struct pool *dst, const struct pool *src, uint8_t **at)
+{
+	size_t v4 = (size_t)src->v4_count * 4, v6 = (size_t)src->v6_count * 16;
+
+	dst->v4 = dst->v6 = dst->cname = NULL;
+	if(v4 != 0) {
+		dst->v4 = memcpy(*at, src->v4, v4);
+		*at += v4;
+	}
+	if(v6 != 0) {
+		dst->v6 = memcpy(*at, src->v6, v6);
+		*at += v6;
+	}
+	if(src->cname_len != 0) {
+		dst->cname = memcpy(*at, src->cname, src->cname_len);
+		*at += src->cname_len;
+	}
+}
+
+struct route *
+route_parse_new(const struct record_field *fields, size_t count, char *err)
+{
+	struct route parsed, *packed;
+	uint8_t *at;
+
+	if(route_parse(fields, count, &parsed, err) != 0)
+		return NULL;
+	packed = malloc(sizeof(*packed) + pool_data_size(&parsed.cn) +
+		pool_data_size(&parsed.offshore));
+	if(packed == NULL) {
+		set_err(err, "out of memory");
+	} else {
+		*packed = parsed;
+		packed->packed = 1;
+		at = (uint8_t *)(packed + 1);
+		pool_pack(&packed->cn, &parsed.cn, &at);
+		pool_pack(&packed->offshore, &parsed.offshore, &at);
+	}
+	pool_free(&parsed.cn);
+	pool_free(&parsed.offshore);
+	return packed;
+}
+
 struct route *
 route_new(void)
 {
@@ -435,8 +492,10 @@ route_free(struct route *route)
 {
 	if(route == NULL)
 		return;
-	pool_free(&route->cn);
-	pool_free(&route->offshore);
+	if(!route->packed) {
+		pool_free(&route->cn);
+		pool_free(&route->offshore);
+	}
 	free(route);
 }
 

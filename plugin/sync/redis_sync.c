@@ -491,13 +491,8 @@ sync_apply(struct sync_run *run, const char *key, size_t key_len,
 		 * first load, where it would be one more probe per route */
 		int is_new = run->report_new_routes &&
 			!steering_has_route(run->sync->table, name, name_len);
-		struct route *route = route_new();
-		if(!route) {
-			cnroute_log(CNROUTE_LOG_ERROR, "out of memory");
-			return;
-		}
-		if(route_parse(fields, count, route, err) != 0) {
-			route_free(route);
+		struct route *route = route_parse_new(fields, count, err);
+		if(route == NULL) {
 			sync_skip(run, key, key_len, err);
 			sync_remove(run, kind, name, name_len);
 			return;

@@ -286,6 +286,51 @@ test_route_equal(void **state)
 	route_free(NULL);
 }
 
+/**
+ * route_parse_new gives the same route as route_parse, in one block whose
+ * arrays point inside it; a bad field gives NULL and the message.
+ */
+static void
+test_route_parse_new(void **state)
+{
+	struct record_field f[3];
+	struct route *loose = route_new(), *packed;
+	char err[RECORD_ERR_MAX];
+	const uint8_t *lo, *hi;
+
+	(void)state;
+	assert_non_null(loose);
+	f[0] = field("cn", "192.0.2.1,2001:db8::1,192.0.2.2");
+	f[1] = field("offshore", "cdn.example.net.");
+	f[2] = field("ttl", "30");
+	assert_int_equal(route_parse(f, 3, loose, err), 0);
+	packed = route_parse_new(f, 3, err);
+	assert_non_null(packed);
+	assert_true(packed->packed);
+	assert_false(loose->packed);
+	assert_true(route_equal(loose, packed));
+	assert_int_equal(packed->cn.v4_count, 2);
+	assert_memory_equal(packed->cn.v4, "\300\0\2\1\300\0\2\2", 8);
+	lo = (const uint8_t *)(packed + 1);
+	hi = lo + 8 + 16 + packed->offshore.cname_len;
+	assert_true(packed->cn.v4 >= lo && packed->cn.v4 + 8 <= hi);
+	assert_true(packed->cn.v6 >= lo && packed->cn.v6 + 16 <= hi);
+	assert_true(packed->offshore.cname >= lo &&
+		packed->offshore.cname + packed->offshore.cname_len <= hi);
+	assert_null(packed->offshore.v4);
+	route_free(packed);
+	/* empty pools: a route with no arrays at all */
+	packed = route_parse_new(f + 2, 1, err);
+	assert_non_null(packed);
+	assert_int_equal(packed->cn.kind, POOL_EMPTY);
+	assert_int_equal(packed->ttl, 30);
+	route_free(packed);
+	f[1] = field("offshore", "192.0.2.300");
+	assert_null(route_parse_new(f, 3, err));
+	assert_non_null(strstr(err, "offshore"));
+	route_free(loose);
+}
+
 int
 main(void)
 {
@@ -297,6 +342,7 @@ main(void)
 		cmocka_unit_test(test_route_parse),
 		cmocka_unit_test(test_route_parse_no_leak),
 		cmocka_unit_test(test_route_equal),
+		cmocka_unit_test(test_route_parse_new),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

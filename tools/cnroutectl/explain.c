@@ -115,12 +115,9 @@ fill_one(struct explain_table *t, const char *name, char kind,
 		else
 			steering_set_filing(&t->st, wire, wire_len, status, 1);
 	} else {
-		struct route *route = route_new();
-		if(route == NULL)
-			return;
-		if(route_parse(rf, n, route, err) != 0) {
+		struct route *route = route_parse_new(rf, n, err);
+		if(route == NULL) {
 			note_skipped(t, what, name, err);
-			route_free(route);
 		} else {
 			steering_set_route(&t->st, wire, wire_len, route, 1);
 		}
