@@ -7,6 +7,10 @@
  * hash of the name and, almost always, a single probe into a flat array of
  * slots holding the hash next to the key pointer, so a miss (the common
  * case for unmanaged names) rarely touches more than one cache line.
+ * Hashes are computed label by label from the root (dname.h), so callers
+ * that look up every suffix of a name pass hashes they computed in one
+ * pass (name_table_lookup_hashed) and prefetch all the slots they will
+ * probe before reading any of them (name_table_prefetch).
  *
  * The table itself does no locking. cnroute has exactly one writer (the
  * Redis sync thread); readers are the resolver's worker threads, which
@@ -56,6 +60,8 @@ struct name_table {
 	size_t next_mask;
 	/** called on a value when its entry is replaced or removed */
 	void (*free_value)(void *value);
+	/** 1 when values are pointers worth prefetching on a hash match */
+	int prefetch_values;
 };
 
 /**
@@ -77,6 +83,30 @@ void name_table_clear(struct name_table *t);
  */
 void *name_table_lookup(const struct name_table *t, const uint8_t *key,
 	size_t key_len);
+
+/**
+ * Look up the key prefix + name (for instance "*." and a parent, without
+ * building the wildcard name) when its hash is known already.
+ * @param hash: dname_hash of prefix + name.
+ * @param prefix: first bytes of the key, may be NULL when prefix_len is 0.
+ * @return the value or NULL.
+ */
+void *name_table_lookup_hashed(const struct name_table *t, uint32_t hash,
+	const uint8_t *prefix, size_t prefix_len, const uint8_t *name,
+	size_t name_len);
+
+/**
+ * Start loading the slot a lookup of this hash will read first, so that
+ * several lookups' cache misses overlap instead of following each other.
+ * Only a hint: it never faults and changes nothing. (A lookup starts at
+ * slot hash & mask; inline because the decision calls it per candidate.)
+ */
+static inline void
+name_table_prefetch(const struct name_table *t, uint32_t hash)
+{
+	if(t->slots != NULL)
+		__builtin_prefetch(&t->slots[(size_t)hash & t->mask]);
+}
 
 /**
  * Whether an insert of one more entry needs the table to grow first.

@@ -142,6 +142,17 @@ int steering_table_decide(struct steering_table *st, const uint8_t *qname,
 	steering_alloc_fn alloc, void *alloc_ctx,
 	struct steering_decision *d);
 
+/**
+ * The same decision as steering_table_decide without the rule_name and
+ * filing_name copies (left NULL): what the resolver calls per query, since
+ * only cnroutectl explain shows those names. Same parameters and return.
+ */
+int steering_table_answer(struct steering_table *st, const uint8_t *qname,
+	size_t qname_len, uint16_t qtype, uint32_t ttl_max,
+	steering_region_fn region, void *region_ctx,
+	steering_alloc_fn alloc, void *alloc_ctx,
+	struct steering_decision *d);
+
 /*
  * Writer side. Only one thread may call these at a time. Each takes the
  * write lock for the pointer stores only.

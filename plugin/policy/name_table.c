@@ -35,18 +35,13 @@ slot_is_live(const struct name_slot *slot)
 }
 
 /**
- * Spread the bits of a name hash before masking. FNV-1a's low bits alone
- * cluster for names that differ only in their last bytes, and linear
- * probing suffers badly from clusters; this is the murmur3 finaliser.
+ * The slot a hash starts probing at. dname_hash already scrambles every
+ * byte of the name into the low bits (see dname_hash_finish), so the
+ * mask alone is enough (name_table_prefetch in the header relies on it).
  */
 static size_t
 slot_index(uint32_t hash, size_t mask)
 {
-	hash ^= hash >> 16;
-	hash *= 0x85ebca6bu;
-	hash ^= hash >> 13;
-	hash *= 0xc2b2ae35u;
-	hash ^= hash >> 16;
 	return (size_t)hash & mask;
 }
 
@@ -61,35 +56,83 @@ capacity_for(size_t entries)
 	return cap;
 }
 
-/** 1 if slot holds exactly this key. */
+/**
+ * 1 if n bytes are equal. Keys are short (20 to 40 bytes, typically) and
+ * compared once per lookup; word loads compiled inline beat a call.
+ */
 static int
-slot_matches(const struct name_slot *slot, uint32_t hash,
-	const uint8_t *key, size_t key_len)
+bytes_equal(const uint8_t *a, const uint8_t *b, size_t n)
 {
-	return slot->hash == hash && slot->key_len == key_len &&
-		slot_is_live(slot) && memcmp(slot->key, key, key_len) == 0;
+	uint64_t x, y;
+
+	for(; n >= 8; a += 8, b += 8, n -= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if(x != y)
+			return 0;
+	}
+	for(; n > 0; a++, b++, n--) {
+		if(*a != *b)
+			return 0;
+	}
+	return 1;
 }
 
 /**
- * Find the live slot of a key.
+ * 1 if a live slot holds exactly the key prefix + name. The hash and the
+ * length, stored in the slot itself, rule out almost every other key
+ * before the key bytes (a separate allocation) are read.
+ */
+static int
+slot_matches(const struct name_slot *slot, uint32_t hash,
+	const uint8_t *prefix, size_t prefix_len, const uint8_t *name,
+	size_t name_len)
+{
+	return slot->hash == hash &&
+		slot->key_len == prefix_len + name_len &&
+		slot_is_live(slot) &&
+		bytes_equal(slot->key, prefix, prefix_len) &&
+		bytes_equal(slot->key + prefix_len, name, name_len);
+}
+
+/**
+ * Find the live slot of the key prefix + name, whose hash is given.
+ * When the table's values are pointers, the value is prefetched as soon
+ * as the hash matches, so its cache miss overlaps the key's.
  * @return the slot or NULL.
  */
 static struct name_slot *
-find_slot(const struct name_table *t, const uint8_t *key, size_t key_len)
+find_slot_hashed(const struct name_table *t, uint32_t hash,
+	const uint8_t *prefix, size_t prefix_len, const uint8_t *name,
+	size_t name_len)
 {
-	uint32_t hash;
 	size_t i;
 
-	if(t->slots == NULL || key_len > DNAME_MAX_WIRE)
+	if(t->slots == NULL || prefix_len + name_len > DNAME_MAX_WIRE)
 		return NULL;
-	hash = dname_hash(key, key_len);
 	/* Terminates: the load factor keeps at least half the slots empty. */
 	for(i = slot_index(hash, t->mask); t->slots[i].key != NULL;
 		i = (i + 1) & t->mask) {
-		if(slot_matches(&t->slots[i], hash, key, key_len))
+		const struct name_slot *slot = &t->slots[i];
+		if(slot->hash != hash)
+			continue;
+		if(t->prefetch_values)
+			__builtin_prefetch(slot->value);
+		if(slot_matches(slot, hash, prefix, prefix_len, name,
+			name_len))
 			return &t->slots[i];
 	}
 	return NULL;
+}
+
+/** Find the live slot of a key. @return the slot or NULL. */
+static struct name_slot *
+find_slot(const struct name_table *t, const uint8_t *key, size_t key_len)
+{
+	if(key_len > DNAME_MAX_WIRE)
+		return NULL;
+	return find_slot_hashed(t, dname_hash(key, key_len), NULL, 0, key,
+		key_len);
 }
 
 int
@@ -144,6 +187,17 @@ name_table_lookup(const struct name_table *t, const uint8_t *key,
 	size_t key_len)
 {
 	struct name_slot *slot = find_slot(t, key, key_len);
+
+	return slot != NULL ? slot->value : NULL;
+}
+
+void *
+name_table_lookup_hashed(const struct name_table *t, uint32_t hash,
+	const uint8_t *prefix, size_t prefix_len, const uint8_t *name,
+	size_t name_len)
+{
+	struct name_slot *slot = find_slot_hashed(t, hash, prefix,
+		prefix_len, name, name_len);
 
 	return slot != NULL ? slot->value : NULL;
 }

@@ -80,6 +80,8 @@ steering_table_init(struct steering_table *st)
 		pthread_rwlock_destroy(&st->lock);
 		return -1;
 	}
+	/* A route is read right after its key matches: fetch both at once. */
+	st->routes.prefetch_values = 1;
 	return 0;
 }
 
@@ -91,40 +93,110 @@ steering_table_destroy(struct steering_table *st)
 	pthread_rwlock_destroy(&st->lock);
 }
 
+/** The wildcard label, as it starts a wildcard rule's name. */
+static const uint8_t wildcard_label[2] = { 1, '*' };
+
+/**
+ * Every table key a decision may look up for one query name, hashed in
+ * one pass over the name (see dname_suffix_hashes): the suffixes of the
+ * name (the exact route, and the filings from the name up to the root)
+ * and "*." + each proper suffix (the wildcard routes).
+ */
+struct name_candidates {
+	/** number of suffixes: the labels plus the root */
+	int count;
+	/** offset of suffix i in the query name (0: the name itself) */
+	uint8_t starts[DNAME_MAX_WIRE];
+	/** hash state of suffix i (see dname_hash_step) */
+	uint64_t states[DNAME_MAX_WIRE];
+	/** dname_hash of suffix i */
+	uint32_t hash[DNAME_MAX_WIRE];
+	/** dname_hash of "*." + suffix i, for i >= 1 (candidates_wild) */
+	uint32_t wild_hash[DNAME_MAX_WIRE];
+};
+
+/**
+ * Hash every candidate key of a query name.
+ * @return 0, or -1 for a name that is not canonical.
+ */
+static int
+candidates_hash(struct name_candidates *c, const uint8_t *qname,
+	size_t qname_len)
+{
+	int i;
+
+	c->count = dname_suffix_hashes(qname, qname_len, c->starts,
+		c->states);
+	/* A canonical name's last piece is the root label, at its end. */
+	if(c->count == 0 || c->starts[c->count - 1] != qname_len - 1 ||
+		qname[qname_len - 1] != 0)
+		return -1;
+	for(i = 0; i < c->count; i++)
+		c->hash[i] = dname_hash_finish(c->states[i]);
+	return 0;
+}
+
+/**
+ * Hash every wildcard candidate "*.P" (P a proper suffix) and start
+ * loading their slots. Done only when the exact name has no route: most
+ * managed queries match exactly and never need these.
+ */
+static void
+candidates_wild(const struct steering_table *st, struct name_candidates *c)
+{
+	int i;
+
+	for(i = 1; i < c->count; i++) {
+		c->wild_hash[i] = dname_hash_finish(dname_hash_step(
+			c->states[i], wildcard_label, sizeof(wildcard_label)));
+		name_table_prefetch(&st->routes, c->wild_hash[i]);
+	}
+}
+
+/**
+ * Start loading the slots of the exact route and of every filing the
+ * walk may probe: a table of 10^5 entries and more does not fit in the
+ * CPU caches, and these misses then overlap instead of following each
+ * other. Called under the read lock (the slot arrays can't move then).
+ */
+static void
+candidates_prefetch(const struct steering_table *st,
+	const struct name_candidates *c)
+{
+	int i;
+
+	name_table_prefetch(&st->routes, c->hash[0]);
+	for(i = 0; i < c->count; i++)
+		name_table_prefetch(&st->filings, c->hash[i]);
+}
+
 /**
  * Find the route of a query name: the exact name, else the wildcard of
  * the closest ancestor. Called under the read lock.
- * @param wild: scratch of DNAME_MAX_WIRE bytes for wildcard names.
- * @param rule: out, the matched key (qname or wild).
- * @param rule_len: out, its length.
+ * @param wild_at: out, the suffix whose wildcard matched, or 0 when the
+ *	exact name did.
  * @return the route or NULL.
  */
 static const struct route *
-find_route(const struct steering_table *st, const uint8_t *qname,
-	size_t qname_len, uint8_t *wild, const uint8_t **rule,
-	size_t *rule_len)
+find_route(const struct steering_table *st, struct name_candidates *c,
+	const uint8_t *qname, size_t qname_len, int *wild_at)
 {
 	const struct route *route;
-	const uint8_t *p;
+	int i;
 
-	route = name_table_lookup(&st->routes, qname, qname_len);
-	if(route != NULL) {
-		*rule = qname;
-		*rule_len = qname_len;
+	*wild_at = 0;
+	route = name_table_lookup_hashed(&st->routes, c->hash[0], NULL, 0,
+		qname, qname_len);
+	if(route != NULL)
 		return route;
-	}
-	/* "*.P" for each proper ancestor P, closest first, the root last.
-	 * "*.P" is never longer than qname: qname has at least one more
-	 * label than P, of at least one byte plus its length byte. */
-	wild[0] = 1;
-	wild[1] = '*';
-	for(p = dname_parent(qname); p != NULL; p = dname_parent(p)) {
-		size_t plen = qname_len - (size_t)(p - qname);
-		memcpy(wild + 2, p, plen);
-		route = name_table_lookup(&st->routes, wild, plen + 2);
+	candidates_wild(st, c);
+	/* "*.P" for each proper ancestor P, closest first, the root last. */
+	for(i = 1; i < c->count; i++) {
+		route = name_table_lookup_hashed(&st->routes, c->wild_hash[i],
+			wildcard_label, sizeof(wildcard_label),
+			qname + c->starts[i], qname_len - c->starts[i]);
 		if(route != NULL) {
-			*rule = wild;
-			*rule_len = plen + 2;
+			*wild_at = i;
 			return route;
 		}
 	}
@@ -134,20 +206,21 @@ find_route(const struct steering_table *st, const uint8_t *qname,
 /**
  * Find the filing covering a name: the name itself or its closest
  * ancestor with a filing (the longest match). Called under the read lock.
- * @return the status (FILING_NONE without one); *name set when found.
+ * @param at: out, the suffix of the filing when there is one.
+ * @return the status (FILING_NONE without one).
  */
 static enum filing_status
-find_filing(const struct steering_table *st, const uint8_t *qname,
-	size_t qname_len, const uint8_t **name, size_t *name_len)
+find_filing(const struct steering_table *st, const struct name_candidates *c,
+	const uint8_t *qname, size_t qname_len, int *at)
 {
-	const uint8_t *p;
+	int i;
 
-	for(p = qname; p != NULL; p = dname_parent(p)) {
-		size_t plen = qname_len - (size_t)(p - qname);
-		void *value = name_table_lookup(&st->filings, p, plen);
+	for(i = 0; i < c->count; i++) {
+		void *value = name_table_lookup_hashed(&st->filings,
+			c->hash[i], NULL, 0, qname + c->starts[i],
+			qname_len - c->starts[i]);
 		if(value != NULL) {
-			*name = p;
-			*name_len = plen;
+			*at = i;
 			return filing_from_value(value);
 		}
 	}
@@ -224,21 +297,67 @@ answer_from_pool(const struct pool *p, uint16_t qtype,
 	return failed ? -1 : 0;
 }
 
-/** The decision once a route is known. Called under the read lock. */
-static int
-decide_managed(const struct steering_table *st, const struct route *route,
-	const uint8_t *qname, size_t qname_len, uint16_t qtype,
-	uint32_t ttl_max, steering_region_fn region, void *region_ctx,
-	steering_alloc_fn alloc, void *alloc_ctx,
-	struct steering_decision *d)
+/**
+ * Copy "*." + name with the caller's allocator (a wildcard rule's name).
+ * @return the copy, or NULL with *failed set.
+ */
+static uint8_t *
+copy_wildcard(steering_alloc_fn alloc, void *ctx, const uint8_t *name,
+	size_t len, int *failed)
 {
-	const uint8_t *filing_name = NULL;
-	size_t filing_len = 0;
-	const struct pool *chosen;
+	uint8_t *copy = alloc(ctx, sizeof(wildcard_label) + len);
+
+	if(copy == NULL) {
+		*failed = 1;
+		return NULL;
+	}
+	memcpy(copy, wildcard_label, sizeof(wildcard_label));
+	memcpy(copy + sizeof(wildcard_label), name, len);
+	return copy;
+}
+
+/**
+ * Copy the matched rule's and filing's names into the decision (for
+ * cnroutectl explain; the resolver does not need them).
+ * @return 0 or -1 when the allocator failed.
+ */
+static int
+copy_names(const struct name_candidates *c, const uint8_t *qname,
+	size_t qname_len, int wild_at, int filing_at,
+	steering_alloc_fn alloc, void *alloc_ctx, struct steering_decision *d)
+{
 	int failed = 0;
 
-	d->filing = find_filing(st, qname, qname_len, &filing_name,
-		&filing_len);
+	if(wild_at > 0)
+		d->rule_name = copy_wildcard(alloc, alloc_ctx,
+			qname + c->starts[wild_at],
+			qname_len - c->starts[wild_at], &failed);
+	else
+		d->rule_name = copy_out(alloc, alloc_ctx, qname, qname_len,
+			&failed);
+	if(!failed && filing_at >= 0)
+		d->filing_name = copy_out(alloc, alloc_ctx,
+			qname + c->starts[filing_at],
+			qname_len - c->starts[filing_at], &failed);
+	return failed ? -1 : 0;
+}
+
+/**
+ * The decision once a route is known. Called under the read lock.
+ * @param filing_at: out, the suffix of the covering filing, or -1.
+ */
+static int
+decide_managed(const struct steering_table *st,
+	const struct name_candidates *c, const struct route *route,
+	const uint8_t *qname, size_t qname_len, uint16_t qtype,
+	uint32_t ttl_max, steering_region_fn region, void *region_ctx,
+	steering_alloc_fn alloc, void *alloc_ctx, int *filing_at,
+	struct steering_decision *d)
+{
+	const struct pool *chosen;
+
+	*filing_at = -1;
+	d->filing = find_filing(st, c, qname, qname_len, filing_at);
 	/* Only an active filing with a CN pool makes the region matter;
 	 * the callback (a GeoIP lookup) is skipped otherwise. */
 	d->region_dependent = route->cn.kind != POOL_EMPTY &&
@@ -255,10 +374,6 @@ decide_managed(const struct steering_table *st, const struct route *route,
 	d->ttl = route->has_ttl ? route->ttl : ttl_max;
 	if(d->ttl > ttl_max)
 		d->ttl = ttl_max;
-	d->filing_name = copy_out(alloc, alloc_ctx, filing_name, filing_len,
-		&failed);
-	if(failed)
-		return -1;
 	return answer_from_pool(chosen, qtype, alloc, alloc_ctx, d);
 }
 
@@ -275,6 +390,47 @@ decision_fail_closed(struct steering_decision *d)
 	d->mainland = -1;
 }
 
+/**
+ * The decision of steering_table_decide and steering_table_answer, which
+ * differ only in want_names: whether the rule's and filing's names are
+ * copied out too.
+ */
+static int
+decide(struct steering_table *st, const uint8_t *qname, size_t qname_len,
+	uint16_t qtype, uint32_t ttl_max, steering_region_fn region,
+	void *region_ctx, steering_alloc_fn alloc, void *alloc_ctx,
+	int want_names, struct steering_decision *d)
+{
+	struct name_candidates c;
+	const struct route *route;
+	int r = 0, wild_at = 0, filing_at = -1;
+
+	memset(d, 0, sizeof(*d));
+	d->action = STEER_UNMANAGED;
+	d->pool = STEER_POOL_NONE;
+	d->mainland = -1;
+	if(qname == NULL || !name_len_ok(qname_len) ||
+		candidates_hash(&c, qname, qname_len) != 0)
+		return 0;
+	pthread_rwlock_rdlock(&st->lock);
+	candidates_prefetch(st, &c);
+	route = find_route(st, &c, qname, qname_len, &wild_at);
+	if(route != NULL) {
+		d->rule_wildcard = wild_at > 0;
+		r = decide_managed(st, &c, route, qname, qname_len, qtype,
+			ttl_max, region, region_ctx, alloc, alloc_ctx,
+			&filing_at, d);
+	}
+	pthread_rwlock_unlock(&st->lock);
+	/* The names come from the query name, not the table: no lock. */
+	if(r == 0 && route != NULL && want_names)
+		r = copy_names(&c, qname, qname_len, wild_at, filing_at,
+			alloc, alloc_ctx, d);
+	if(r != 0)
+		decision_fail_closed(d);
+	return r;
+}
+
 int
 steering_table_decide(struct steering_table *st, const uint8_t *qname,
 	size_t qname_len, uint16_t qtype, uint32_t ttl_max,
@@ -282,35 +438,19 @@ steering_table_decide(struct steering_table *st, const uint8_t *qname,
 	steering_alloc_fn alloc, void *alloc_ctx,
 	struct steering_decision *d)
 {
-	uint8_t wild[DNAME_MAX_WIRE];
-	const uint8_t *rule = NULL;
-	size_t rule_len = 0;
-	const struct route *route;
-	int r = 0, failed = 0;
+	return decide(st, qname, qname_len, qtype, ttl_max, region,
+		region_ctx, alloc, alloc_ctx, 1, d);
+}
 
-	memset(d, 0, sizeof(*d));
-	d->action = STEER_UNMANAGED;
-	d->pool = STEER_POOL_NONE;
-	d->mainland = -1;
-	if(qname == NULL || !name_len_ok(qname_len))
-		return 0;
-	pthread_rwlock_rdlock(&st->lock);
-	route = find_route(st, qname, qname_len, wild, &rule, &rule_len);
-	if(route != NULL) {
-		d->rule_wildcard = dname_is_wildcard(rule);
-		d->rule_name = copy_out(alloc, alloc_ctx, rule, rule_len,
-			&failed);
-		if(failed)
-			r = -1;
-		else
-			r = decide_managed(st, route, qname, qname_len, qtype,
-				ttl_max, region, region_ctx, alloc, alloc_ctx,
-				d);
-	}
-	pthread_rwlock_unlock(&st->lock);
-	if(r != 0)
-		decision_fail_closed(d);
-	return r;
+int
+steering_table_answer(struct steering_table *st, const uint8_t *qname,
+	size_t qname_len, uint16_t qtype, uint32_t ttl_max,
+	steering_region_fn region, void *region_ctx,
+	steering_alloc_fn alloc, void *alloc_ctx,
+	struct steering_decision *d)
+{
+	return decide(st, qname, qname_len, qtype, ttl_max, region,
+		region_ctx, alloc, alloc_ctx, 0, d);
 }
 
 /**

@@ -348,7 +348,7 @@ cnroute_new_query(struct module_qstate *qstate, int id,
 	lc.ce = ce;
 	lc.qstate = qstate;
 	lc.cq = cq;
-	if(steering_table_decide(&ce->table, qname, qname_len, qtype,
+	if(steering_table_answer(&ce->table, qname, qname_len, qtype,
 		ce->conf.answer_ttl_max, cnroute_locate_client, &lc,
 		cnroute_region_alloc, qstate->region, &d) != 0) {
 		/* out of memory copying the pool: fail closed */

@@ -8,7 +8,7 @@
  * For N = 10^3, 10^4, 10^5, 10^6 it fills a steering table (the very code
  * of plugin/policy/) with N filings d<i>.sites.bench (active) and N routes
  * www.d<i>.sites.bench (two IPv4 and one IPv6 address per pool, parsed by
- * route_parse like the sync thread does), then times steering_table_decide
+ * route_parse_new like the sync thread does), then times steering_table_answer
  * on names in random order:
  *   hit   a managed name, qtype A, the region callback answering mainland
  *         for every other query (exact route + filing walk + pool copy);
@@ -96,7 +96,7 @@ fill(struct steering_table *st, long n)
 		size_t len;
 		struct record_field f[3];
 		char err[RECORD_ERR_MAX];
-		struct route *r = route_new();
+		struct route *r;
 		snprintf(text, sizeof(text), "d%ld.sites.bench", i);
 		if(dname_from_text(text, wire, &len) != 0 ||
 			steering_set_filing(st, wire, len, FILING_ACTIVE, 1) < 0)
@@ -109,7 +109,7 @@ fill(struct steering_table *st, long n)
 		f[0] = (struct record_field){"cn", 2, cn, strlen(cn)};
 		f[1] = (struct record_field){"offshore", 8, off, strlen(off)};
 		f[2] = (struct record_field){"ttl", 3, "300", 3};
-		if(!r || route_parse(f, 3, r, err) != 0 ||
+		if((r = route_parse_new(f, 3, err)) == NULL ||
 			dname_from_text(text, wire, &len) != 0 ||
 			steering_set_route(st, wire, len, r, 1) < 0)
 			abort();
@@ -129,7 +129,7 @@ run(struct steering_table *st, const uint8_t *names, const size_t *lens,
 	for(k = 0; k < lookups; k++) {
 		long i = order[k % n];
 		b.used = 0;
-		steering_table_decide(st, names + i * 256, lens[i], 1, 60,
+		steering_table_answer(st, names + i * 256, lens[i], 1, 60,
 			region_cb, NULL, bump_alloc, &b, &d);
 		if((d.action == STEER_ADDRESSES) != expect_managed)
 			bad++;

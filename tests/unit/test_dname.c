@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -231,13 +232,70 @@ test_helpers(void **state)
 	p = dname_parent(dname_parent(p));
 	assert_int_equal(*p, 0);
 	assert_null(dname_parent(p));
-	assert_int_equal(dname_hash((const uint8_t *)"", 0), 2166136261u);
-	/* FNV-1a test vector: "a" */
-	assert_int_equal(dname_hash((const uint8_t *)"a", 1), 0xe40c292cu);
 	assert_true(dname_is_wildcard((const uint8_t *)"\1*\3com"));
 	assert_false(dname_is_wildcard((const uint8_t *)"\2*a\3com"));
 	assert_false(dname_is_wildcard((const uint8_t *)"\1a\3com"));
 	assert_false(dname_is_wildcard((const uint8_t *)""));
+}
+
+/**
+ * The suffix hashes of one pass equal dname_hash of each suffix, and the
+ * hash of "*.P" follows from P's state with one more step.
+ */
+static void
+test_suffix_hashes(void **state)
+{
+	uint8_t w[DNAME_MAX_WIRE], wild[DNAME_MAX_WIRE], starts[DNAME_MAX_WIRE];
+	uint64_t states[DNAME_MAX_WIRE];
+	size_t len, wlen;
+	int count, i;
+
+	(void)state;
+	assert_int_equal(dname_from_text("www.Example.com.cn", w, &len), 0);
+	count = dname_suffix_hashes(w, len, starts, states);
+	assert_int_equal(count, 5);
+	assert_int_equal(starts[0], 0);
+	assert_int_equal(starts[1], 4);
+	assert_int_equal(starts[count - 1], len - 1);
+	for(i = 0; i < count; i++)
+		assert_int_equal(dname_hash_finish(states[i]),
+			dname_hash(w + starts[i], len - starts[i]));
+	assert_int_equal(dname_from_text("*.example.com.cn", wild, &wlen), 0);
+	assert_int_equal(dname_hash(wild, wlen), dname_hash_finish(
+		dname_hash_step(states[1], (const uint8_t *)"\1*", 2)));
+	/* different names, different hashes (not guaranteed in general,
+	 * but these must not collide for the table to spread them) */
+	assert_int_not_equal(dname_hash(w, len), dname_hash(wild, wlen));
+	assert_int_not_equal(dname_hash(w + 4, len - 4),
+		dname_hash(w + starts[2], len - starts[2]));
+	/* any bytes hash, a length byte past the end included */
+	(void)dname_hash((const uint8_t *)"\77ab", 3);
+	(void)dname_hash((const uint8_t *)"", 0);
+	assert_int_equal(dname_suffix_hashes(w, 0, starts, states), 0);
+}
+
+/** Hashes spread over the low bits (the table's slot index). */
+static void
+test_hash_spread(void **state)
+{
+	enum { N = 4096, SLOTS = 8192 };
+	static unsigned char used[SLOTS];
+	uint8_t w[DNAME_MAX_WIRE];
+	size_t len;
+	int i, distinct = 0;
+	char text[64];
+
+	(void)state;
+	memset(used, 0, sizeof(used));
+	for(i = 0; i < N; i++) {
+		snprintf(text, sizeof(text), "www.d%d.sites.example", i);
+		assert_int_equal(dname_from_text(text, w, &len), 0);
+		used[dname_hash(w, len) & (SLOTS - 1)] = 1;
+	}
+	for(i = 0; i < SLOTS; i++)
+		distinct += used[i];
+	/* 4096 random balls in 8192 bins fill about 3225 of them */
+	assert_true(distinct > 3000);
 }
 
 int
@@ -252,6 +310,8 @@ main(void)
 		cmocka_unit_test(test_canonicalize),
 		cmocka_unit_test(test_to_text),
 		cmocka_unit_test(test_helpers),
+		cmocka_unit_test(test_suffix_hashes),
+		cmocka_unit_test(test_hash_spread),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -129,17 +129,62 @@ add_filing(struct steering_table *st, const char *name,
 	assert_true(steering_set_filing(st, n.w, n.len, status, 1) >= 0);
 }
 
-/** Decide for a text name with a fresh arena. */
+/**
+ * Assert that steering_table_answer (the resolver's call) decided as
+ * steering_table_decide did, without the names.
+ */
+static void
+assert_same_answer(const struct steering_decision *d,
+	const struct steering_decision *a)
+{
+	assert_int_equal(a->action, d->action);
+	assert_int_equal(a->pool, d->pool);
+	assert_int_equal(a->region_dependent, d->region_dependent);
+	assert_int_equal(a->mainland, d->mainland);
+	assert_int_equal(a->rule_wildcard, d->rule_wildcard);
+	assert_int_equal(a->filing, d->filing);
+	assert_int_equal(a->ttl, d->ttl);
+	assert_int_equal(a->addr_count, d->addr_count);
+	assert_int_equal(a->addr_len, d->addr_len);
+	if(d->addrs != NULL)
+		assert_memory_equal(a->addrs, d->addrs,
+			(size_t)d->addr_count * d->addr_len);
+	assert_int_equal(a->cname_len, d->cname_len);
+	if(d->cname != NULL)
+		assert_memory_equal(a->cname, d->cname, d->cname_len);
+	assert_null(a->rule_name);
+	assert_null(a->filing_name);
+}
+
+/**
+ * Decide for a text name with a fresh arena; every decision is also
+ * taken by steering_table_answer and compared.
+ */
 static int
 decide(struct steering_table *st, const char *qname, uint16_t qtype,
 	struct region *region, struct arena *a, struct steering_decision *d)
 {
 	struct wname q = wn(qname);
+	struct steering_decision ad;
+	struct region again;
+	struct arena a2;
+	int r;
 
 	a->used = 0;
 	a->fail_after = -1;
-	return steering_table_decide(st, q.w, q.len, qtype, 60, region_cb,
+	r = steering_table_decide(st, q.w, q.len, qtype, 60, region_cb,
 		region, arena_alloc, a, d);
+	if(r == 0) {
+		again.mainland = region != NULL ? region->mainland : 0;
+		again.calls = 0;
+		a2.used = 0;
+		a2.fail_after = -1;
+		assert_int_equal(steering_table_answer(st, q.w, q.len, qtype,
+			60, region_cb, region != NULL ? &again : NULL,
+			arena_alloc, &a2, &ad), 0);
+		assert_same_answer(d, &ad);
+	}
+	return r;
 }
 
 /** Assert a decision answers with one IPv4/IPv6 address given as text. */
