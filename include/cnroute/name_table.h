@@ -109,6 +109,14 @@ name_table_prefetch(const struct name_table *t, uint32_t hash)
 }
 
 /**
+ * Read the slots of a hash (after name_table_prefetch, they are on their
+ * way) and start loading the key, and the value when the table's values
+ * are pointers, of the entry whose hash matches: the second round of
+ * misses of a lookup, overlapped across lookups like the first.
+ */
+void name_table_prefetch_entry(const struct name_table *t, uint32_t hash);
+
+/**
  * Whether an insert of one more entry needs the table to grow first.
  * The writer calls name_table_grow_prepare (no lock) and
  * name_table_grow_commit (under the write lock) when it does.

@@ -202,6 +202,25 @@ name_table_lookup_hashed(const struct name_table *t, uint32_t hash,
 	return slot != NULL ? slot->value : NULL;
 }
 
+void
+name_table_prefetch_entry(const struct name_table *t, uint32_t hash)
+{
+	size_t i;
+
+	if(t->slots == NULL)
+		return;
+	for(i = slot_index(hash, t->mask); t->slots[i].key != NULL;
+		i = (i + 1) & t->mask) {
+		const struct name_slot *slot = &t->slots[i];
+		if(slot->hash != hash || !slot_is_live(slot))
+			continue;
+		__builtin_prefetch(slot->key);
+		if(t->prefetch_values)
+			__builtin_prefetch(slot->value);
+		return;
+	}
+}
+
 int
 name_table_needs_grow(const struct name_table *t)
 {

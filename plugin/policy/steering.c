@@ -155,9 +155,10 @@ candidates_wild(const struct steering_table *st, struct name_candidates *c)
 
 /**
  * Start loading the slots of the exact route and of every filing the
- * walk may probe: a table of 10^5 entries and more does not fit in the
- * CPU caches, and these misses then overlap instead of following each
- * other. Called under the read lock (the slot arrays can't move then).
+ * walk may probe, then the keys those slots point at: a table of 10^5
+ * entries and more does not fit in the CPU caches, and these misses then
+ * overlap (two rounds) instead of following each other (up to six).
+ * Called under the read lock (the slot arrays can't move then).
  */
 static void
 candidates_prefetch(const struct steering_table *st,
@@ -168,6 +169,10 @@ candidates_prefetch(const struct steering_table *st,
 	name_table_prefetch(&st->routes, c->hash[0]);
 	for(i = 0; i < c->count; i++)
 		name_table_prefetch(&st->filings, c->hash[i]);
+	/* Second round: the keys (and the route) of the slots that match. */
+	name_table_prefetch_entry(&st->routes, c->hash[0]);
+	for(i = 0; i < c->count; i++)
+		name_table_prefetch_entry(&st->filings, c->hash[i]);
 }
 
 /**
