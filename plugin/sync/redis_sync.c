@@ -23,6 +23,7 @@
 #include "cnroute/log.h"
 #include "cnroute/record.h"
 #include "cnroute/redis_sync.h"
+#include "reply_arena.h"
 
 /** Keys fetched per pipelined batch. */
 #define SYNC_BATCH 1000
@@ -510,7 +511,172 @@ sync_apply(struct sync_run *run, const char *key, size_t key_len,
 }
 
 /**
- * Fetch a batch of keys with pipelined HGETALLs and apply each.
+ * One batch of a full reconciliation: the keys of one SCAN reply and,
+ * once read, their HGETALL replies, all built in the batch's arena.
+ */
+struct scan_batch {
+	/** where the batch's replies live */
+	struct reply_arena arena;
+	/** the SCAN reply, which holds the key strings */
+	redisReply *scan;
+	/** keys (pointers into scan) */
+	char *keys[SYNC_BATCH * 2];
+	/** their lengths */
+	size_t lens[SYNC_BATCH * 2];
+	/** HGETALL replies, one per key, once read */
+	redisReply *values[SYNC_BATCH * 2];
+	/** number of keys */
+	size_t count;
+	/** number of values read */
+	size_t read;
+};
+
+/** Empty a batch (its arena's memory is kept for the next one). */
+static void
+scan_batch_clear(struct scan_batch *b)
+{
+	reply_arena_reset(&b->arena);
+	b->scan = NULL;
+	b->count = b->read = 0;
+}
+
+/**
+ * Take the keys of a SCAN reply (read into the batch's arena) into the
+ * batch, and the cursor to continue from.
+ * @return 0, or -1 when it is not a SCAN reply.
+ */
+static int
+scan_batch_take(struct scan_batch *b, redisReply *reply, char *cursor,
+	size_t cursor_size, char *err, size_t err_size)
+{
+	size_t i;
+
+	if(reply->type == REDIS_REPLY_ERROR) {
+		snprintf(err, err_size, "SCAN: %s", reply->str);
+		return -1;
+	}
+	if(reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+		reply->element[0]->type != REDIS_REPLY_STRING ||
+		reply->element[1]->type != REDIS_REPLY_ARRAY) {
+		snprintf(err, err_size, "unexpected SCAN reply");
+		return -1;
+	}
+	b->scan = reply;
+	b->count = b->read = 0;
+	snprintf(cursor, cursor_size, "%s", reply->element[0]->str);
+	for(i = 0; i < reply->element[1]->elements &&
+		b->count < SYNC_BATCH * 2; i++) {
+		redisReply *k = reply->element[1]->element[i];
+		if(k->type != REDIS_REPLY_STRING)
+			continue;
+		b->keys[b->count] = k->str;
+		b->lens[b->count] = k->len;
+		b->count++;
+	}
+	return 0;
+}
+
+/** Set err from a context's error (or "connection lost"). */
+static void
+sync_context_err(redisContext *c, char *err, size_t err_size)
+{
+	snprintf(err, err_size, "%s", c->errstr[0] ? c->errstr :
+		"connection lost");
+}
+
+/**
+ * Send a batch's HGETALLs and, unless the scan is over, the next SCAN,
+ * and flush them to Redis at once: Redis works on them while this thread
+ * applies the previous batch.
+ * @return 0 or -1 when the connection failed.
+ */
+static int
+sync_send_batch(struct sync_run *run, const struct scan_batch *b,
+	const char *cursor, const char *match, char *err, size_t err_size)
+{
+	static const char hgetall[] = "HGETALL";
+	int done = 0;
+	size_t i;
+
+	for(i = 0; i < b->count; i++) {
+		/* argv, not a format string: at 10^6 keys the printf-style
+		 * formatting was a sixth of this thread's time */
+		const char *argv[2] = {hgetall, b->keys[i]};
+		size_t argvlen[2] = {sizeof(hgetall) - 1, b->lens[i]};
+		if(redisAppendCommandArgv(run->cmd, 2, argv, argvlen)
+			!= REDIS_OK) {
+			sync_context_err(run->cmd, err, err_size);
+			return -1;
+		}
+	}
+	if(strcmp(cursor, "0") != 0 && redisAppendCommand(run->cmd,
+		"SCAN %s MATCH %s COUNT %d", cursor, match, SYNC_BATCH)
+		!= REDIS_OK) {
+		sync_context_err(run->cmd, err, err_size);
+		return -1;
+	}
+	while(!done) {
+		if(redisBufferWrite(run->cmd, &done) != REDIS_OK) {
+			sync_context_err(run->cmd, err, err_size);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/**
+ * Read the reply to the SCAN sent behind a batch into the next batch's
+ * arena and take its keys.
+ * @return 0 or -1.
+ */
+static int
+sync_read_scan(struct sync_run *run, struct scan_batch *b, char *cursor,
+	size_t cursor_size, char *err, size_t err_size)
+{
+	void *r = NULL;
+
+	reply_arena_use(run->cmd, &b->arena);
+	if(redisGetReply(run->cmd, &r) != REDIS_OK || !r) {
+		sync_context_err(run->cmd, err, err_size);
+		return -1;
+	}
+	return scan_batch_take(b, r, cursor, cursor_size, err, err_size);
+}
+
+/** Read one reply of the command connection. @return it, or NULL. */
+static redisReply *
+sync_read_reply(struct sync_run *run, char *err, size_t err_size)
+{
+	void *r = NULL;
+
+	if(redisGetReply(run->cmd, &r) != REDIS_OK || !r) {
+		sync_context_err(run->cmd, err, err_size);
+		return NULL;
+	}
+	return r;
+}
+
+/**
+ * Read the HGETALL replies of a batch (not applied yet).
+ * @return 0 or -1 when the connection failed.
+ */
+static int
+sync_read_batch(struct sync_run *run, struct scan_batch *b, char *err,
+	size_t err_size)
+{
+	reply_arena_use(run->cmd, &b->arena);
+	while(b->read < b->count) {
+		redisReply *r = sync_read_reply(run, err, err_size);
+		if(!r)
+			return -1;
+		b->values[b->read++] = r;
+	}
+	return 0;
+}
+
+/**
+ * Fetch the keys named by notifications with pipelined HGETALLs and
+ * apply each (a handful at a time, so no overlap is needed).
  * @return 0 or -1 when the connection failed.
  */
 static int
@@ -519,28 +685,35 @@ sync_fetch(struct sync_run *run, char **keys, const size_t *lens,
 {
 	static const char hgetall[] = "HGETALL";
 	size_t i;
+
 	for(i = 0; i < count; i++) {
-		/* argv, not a format string: at 10^6 keys the printf-style
-		 * formatting was a sixth of this thread's time */
 		const char *argv[2] = {hgetall, keys[i]};
 		size_t argvlen[2] = {sizeof(hgetall) - 1, lens[i]};
 		if(redisAppendCommandArgv(run->cmd, 2, argv, argvlen)
 			!= REDIS_OK) {
-			snprintf(err, err_size, "%s", run->cmd->errstr);
+			sync_context_err(run->cmd, err, err_size);
 			return -1;
 		}
 	}
 	for(i = 0; i < count; i++) {
-		void *r = NULL;
-		if(redisGetReply(run->cmd, &r) != REDIS_OK || !r) {
-			snprintf(err, err_size, "%s", run->cmd->errstr[0] ?
-				run->cmd->errstr : "connection lost");
+		redisReply *r = sync_read_reply(run, err, err_size);
+		if(!r)
 			return -1;
-		}
 		sync_apply(run, keys[i], lens[i], r);
 		freeReplyObject(r);
 	}
 	return 0;
+}
+
+/** Apply the replies of a batch to the table, then empty the batch. */
+static void
+sync_apply_batch(struct sync_run *run, struct scan_batch *b)
+{
+	size_t i;
+
+	for(i = 0; i < b->read; i++)
+		sync_apply(run, b->keys[i], b->lens[i], b->values[i]);
+	scan_batch_clear(b);
 }
 
 /**
@@ -635,43 +808,54 @@ sync_full(struct sync_run *run, char *err, size_t err_size)
 	size_t removed, filings, routes;
 	unsigned long long skipped_before = atomic_load(
 		&run->sync->stats->records_skipped);
-	size_t i;
+	struct scan_batch *batch = calloc(2, sizeof(*batch)), *cur, *next;
+	redisReplyObjectFunctions *own_functions;
+	int more;
 	prefix_pattern("", run->sync->conf->key_prefix, match, sizeof(match));
 
+	if(!batch) {
+		snprintf(err, err_size, "out of memory");
+		return -1;
+	}
+	cur = &batch[0];
+	next = &batch[1];
 	run->generation++;
+	own_functions = reply_arena_attach(run->cmd, &cur->arena);
+	/* Two batches in flight: while this thread applies batch k, Redis
+	 * already answers batch k+1, whose keys came with the SCAN sent
+	 * behind batch k. One batch at a time, Redis and this thread took
+	 * turns, each idle half the time. */
+	if(redisAppendCommand(run->cmd, "SCAN %s MATCH %s COUNT %d", cursor,
+		match, SYNC_BATCH) != REDIS_OK) {
+		sync_context_err(run->cmd, err, err_size);
+		goto fail;
+	}
+	if(sync_read_scan(run, cur, cursor, sizeof(cursor), err,
+		err_size) != 0 || sync_send_batch(run, cur, cursor, match,
+		err, err_size) != 0)
+		goto fail;
 	do {
-		redisReply *reply = sync_command(run->cmd, err, err_size,
-			"SCAN %s MATCH %s COUNT %d", cursor, match, SYNC_BATCH);
-		char *keys[SYNC_BATCH * 2];
-		size_t lens[SYNC_BATCH * 2], count = 0;
-		if(!reply)
-			return -1;
-		if(reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-			reply->element[0]->type != REDIS_REPLY_STRING ||
-			reply->element[1]->type != REDIS_REPLY_ARRAY) {
-			freeReplyObject(reply);
-			snprintf(err, err_size, "unexpected SCAN reply");
-			return -1;
-		}
-		snprintf(cursor, sizeof(cursor), "%s", reply->element[0]->str);
-		for(i = 0; i < reply->element[1]->elements &&
-			count < SYNC_BATCH * 2; i++) {
-			redisReply *k = reply->element[1]->element[i];
-			if(k->type != REDIS_REPLY_STRING)
-				continue;
-			keys[count] = k->str;
-			lens[count] = k->len;
-			count++;
-		}
-		if(sync_fetch(run, keys, lens, count, err, err_size) != 0) {
-			freeReplyObject(reply);
-			return -1;
-		}
-		freeReplyObject(reply);
+		if(sync_read_batch(run, cur, err, err_size) != 0)
+			goto fail;
+		more = strcmp(cursor, "0") != 0;
+		if(more && (sync_read_scan(run, next, cursor, sizeof(cursor),
+			err, err_size) != 0 || sync_send_batch(run, next,
+			cursor, match, err, err_size) != 0))
+			goto fail;
+		sync_apply_batch(run, cur);
 		if(sub_readable(run) && sync_drain_notifications(run, 1, err,
 			err_size) != 0)
-			return -1;
-	} while(strcmp(cursor, "0") != 0);
+			goto fail;
+		if(more) {
+			struct scan_batch *t = cur;
+			cur = next;
+			next = t;
+		}
+	} while(more);
+	reply_arena_detach(run->cmd, own_functions);
+	reply_arena_free(&batch[0].arena);
+	reply_arena_free(&batch[1].arena);
+	free(batch);
 
 	removed = steering_table_sweep(run->sync->table, run->generation);
 	steering_table_counts(run->sync->table, &filings, &routes);
@@ -687,6 +871,14 @@ sync_full(struct sync_run *run, char *err, size_t err_size)
 		- skipped_before, removed,
 		(unsigned long long)(now_ms() - start));
 	return sync_apply_pending(run, err, err_size);
+fail:
+	/* The reader keeps the arena functions: it may hold a reply half
+	 * built in an arena, which only their no-op free may be given. The
+	 * caller drops the connection. */
+	reply_arena_free(&batch[0].arena);
+	reply_arena_free(&batch[1].arena);
+	free(batch);
+	return -1;
 }
 
 /** Write the stats file, if one is configured. */
