@@ -147,10 +147,11 @@ $(BUILD)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/standalone_main.c $(POLICY_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) $< tests/fuzz/standalone_main.c $(POLICY_SRC) $(LIBS_POLICY) -o $@
 
-test-unit: $(UNIT_BIN)
+# test_geoip reads the databases in build/geoip/.
+test-unit: $(UNIT_BIN) $(GEOIP_DBS)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-test-asan: $(UNIT_ASAN)
+test-asan: $(UNIT_ASAN) $(GEOIP_DBS)
 	@set -e; for t in $(UNIT_ASAN); do echo "== $$t (ASan/UBSan)"; \
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
 

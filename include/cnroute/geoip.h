@@ -57,4 +57,41 @@ void geoip_close(struct geoip *g);
 int geoip_locate(const struct geoip *g, int family, const uint8_t *addr,
 	struct geoip_location *loc);
 
+/** Entries of a lookup cache (a power of two). */
+#define GEOIP_CACHE_SIZE 256
+
+/** One remembered lookup. */
+struct geoip_cache_entry {
+	/** id of the database it came from (0: empty) */
+	unsigned long db_id;
+	/** 4 or 6 */
+	int family;
+	/** the address looked up (4 or 16 bytes used) */
+	uint8_t addr[16];
+	/** its result */
+	struct geoip_location loc;
+};
+
+/**
+ * A small cache of lookups, direct-mapped by address, for one thread
+ * (it has no lock). Queries come in runs from the same addresses: the
+ * resolvers that forward to us, or the same client subnet in their ECS
+ * option. A hit saves the tree walk and the record decoding. Entries
+ * carry the id of the database they came from, so a cache that outlives
+ * a database (a reload) never answers for the new one. Zero-initialised
+ * memory is an empty cache.
+ */
+struct geoip_cache {
+	/** the entries */
+	struct geoip_cache_entry entries[GEOIP_CACHE_SIZE];
+};
+
+/**
+ * geoip_locate through a cache: the same result, from the cache when the
+ * address was looked up in the same database before. Database errors are
+ * not remembered.
+ */
+int geoip_locate_cached(const struct geoip *g, struct geoip_cache *cache,
+	int family, const uint8_t *addr, struct geoip_location *loc);
+
 #endif /* CNROUTE_GEOIP_H */

@@ -4,6 +4,7 @@
  * Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,12 @@ struct geoip {
 	char *field_buf;
 	/** pointers into field_buf, NULL terminated, for MMDB_aget_value */
 	const char *path[GEOIP_MAX_PATH + 1];
+	/** unique among the databases this process opened (never 0) */
+	unsigned long id;
 };
+
+/** The id the next opened database gets. */
+static atomic_ulong geoip_next_id = 1;
 
 /**
  * Split "country.iso_code" into the component array libmaxminddb takes.
@@ -76,6 +82,7 @@ geoip_open(const char *path, const char *field, char *err)
 		free(g);
 		return NULL;
 	}
+	g->id = atomic_fetch_add(&geoip_next_id, 1);
 	return g;
 }
 
@@ -149,4 +156,44 @@ geoip_locate(const struct geoip *g, int family, const uint8_t *addr,
 		loc->country[1] -= 'a' - 'A';
 	loc->found = 1;
 	return 0;
+}
+
+/** Cache slot of an address: a multiplicative hash of its words. */
+static size_t
+geoip_cache_index(int family, const uint8_t *addr)
+{
+	uint32_t h = (uint32_t)family, w;
+	size_t i, len = family == 4 ? 4 : 16;
+
+	for(i = 0; i < len; i += 4) {
+		memcpy(&w, addr + i, 4);
+		h = (h ^ w) * 2654435761u;
+	}
+	return (size_t)(h >> 24) & (GEOIP_CACHE_SIZE - 1);
+}
+
+int
+geoip_locate_cached(const struct geoip *g, struct geoip_cache *cache,
+	int family, const uint8_t *addr, struct geoip_location *loc)
+{
+	struct geoip_cache_entry *e;
+	size_t len = family == 4 ? 4 : 16;
+	int r;
+
+	if(family != 4 && family != 6)
+		return geoip_locate(g, family, addr, loc);
+	e = &cache->entries[geoip_cache_index(family, addr)];
+	if(e->db_id == g->id && e->family == family &&
+		memcmp(e->addr, addr, len) == 0) {
+		*loc = e->loc;
+		return 0;
+	}
+	r = geoip_locate(g, family, addr, loc);
+	if(r == 0) {
+		e->db_id = g->id;
+		e->family = family;
+		memcpy(e->addr, addr, len);
+		e->loc = *loc;
+	}
+	return r;
 }

@@ -152,6 +152,13 @@ cnroute_region_alloc(void *ctx, size_t size)
 	return regional_alloc(ctx, size);
 }
 
+/**
+ * This worker thread's GeoIP lookups (each thread its own: the cache has
+ * no lock). Entries name the database they came from, so after a reload
+ * the old ones are simply misses.
+ */
+static __thread struct geoip_cache cnroute_geoip_cache;
+
 /** What the region callback needs. */
 struct cnroute_locate {
 	/** module-wide state */
@@ -211,7 +218,8 @@ cnroute_locate_client(void *arg)
 			return 0;
 		}
 	}
-	geoip_locate(lc->ce->geoip, family, addr, &loc);
+	geoip_locate_cached(lc->ce->geoip, &cnroute_geoip_cache, family, addr,
+		&loc);
 	lc->cq->ecs_scope = (uint8_t)loc.prefix;
 	return loc.found && conf_is_mainland(&lc->ce->conf, loc.country, 2);
 }

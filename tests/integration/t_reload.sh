@@ -29,6 +29,18 @@ eventually "after reload: live revoke within 1 s" 1000 "$(res NOERROR A:198.51.1
 out=$(ub_control main reload 2>&1)
 assert_eq "second reload succeeds" ok "$out"
 eventually "after a second reload: revoked stays offshore" 3000 "$(res NOERROR A:198.51.100.140)" "${CN[@]}" www.rl.example.com A
+
+# another GeoIP database: after the reload, clients are located in the new
+# one (nothing remembered from the old one answers)
+rcli HSET "${IT_PREFIX}filing:rl.example.com" status active >/dev/null
+eventually "before the database change: CN (1.0.1.0/24) gets cn" 1000 "$(res NOERROR A:192.0.2.140)" "${CN[@]}" www.rl.example.com A
+sed -i -e "s|^geoip-db:.*|geoip-db: $GEOIP_MAXMIND_DB|" -e 's/^geoip-field:.*/geoip-field: country.iso_code/' \
+	"${UB_DIR[main]}/cnroute.conf"
+out=$(ub_control main reload 2>&1)
+assert_eq "third reload (other GeoIP database) succeeds" ok "$out"
+eventually "new database: 1.0.1.0/24 (not in it) is not mainland -> offshore" 3000 "$(res NOERROR A:198.51.100.140)" \
+	"${CN[@]}" www.rl.example.com A
+expect "new database: 2001:250::/32 (CN in it) -> cn" "$(res NOERROR A:192.0.2.140)" --ecs 2001:250::/32 www.rl.example.com A
 n=$(grep -c "cnroute: started with" "${UB_DIR[main]}/unbound.log")
-assert_eq "the module was initialised three times" 3 "$n"
+assert_eq "the module was initialised four times" 4 "$n"
 it_done
