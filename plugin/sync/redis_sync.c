@@ -27,6 +27,9 @@
 
 /** Keys fetched per pipelined batch. */
 #define SYNC_BATCH 1000
+/** Batches of a full reconciliation in memory at once: one being applied
+ *  while Redis answers the others. */
+#define SYNC_IN_FLIGHT 3
 /** First and largest delay between connection attempts, milliseconds. */
 #define SYNC_BACKOFF_MIN_MS 100
 #define SYNC_BACKOFF_MAX_MS 5000
@@ -585,9 +588,11 @@ sync_context_err(redisContext *c, char *err, size_t err_size)
 }
 
 /**
- * Send a batch's HGETALLs and, unless the scan is over, the next SCAN,
- * and flush them to Redis at once: Redis works on them while this thread
- * applies the previous batch.
+ * Send, unless the scan is over, the next SCAN and then a batch's
+ * HGETALLs, and flush them to Redis at once. The SCAN goes first so that
+ * its reply, the keys of the batch after this one, arrives before this
+ * batch's replies: the thread can send that batch as soon as it has read
+ * the batch before, keeping Redis two batches ahead of it.
  * @return 0 or -1 when the connection failed.
  */
 static int
@@ -598,6 +603,12 @@ sync_send_batch(struct sync_run *run, const struct scan_batch *b,
 	int done = 0;
 	size_t i;
 
+	if(strcmp(cursor, "0") != 0 && redisAppendCommand(run->cmd,
+		"SCAN %s MATCH %s COUNT %d", cursor, match, SYNC_BATCH)
+		!= REDIS_OK) {
+		sync_context_err(run->cmd, err, err_size);
+		return -1;
+	}
 	for(i = 0; i < b->count; i++) {
 		/* argv, not a format string: at 10^6 keys the printf-style
 		 * formatting was a sixth of this thread's time */
@@ -609,12 +620,6 @@ sync_send_batch(struct sync_run *run, const struct scan_batch *b,
 			return -1;
 		}
 	}
-	if(strcmp(cursor, "0") != 0 && redisAppendCommand(run->cmd,
-		"SCAN %s MATCH %s COUNT %d", cursor, match, SYNC_BATCH)
-		!= REDIS_OK) {
-		sync_context_err(run->cmd, err, err_size);
-		return -1;
-	}
 	while(!done) {
 		if(redisBufferWrite(run->cmd, &done) != REDIS_OK) {
 			sync_context_err(run->cmd, err, err_size);
@@ -625,8 +630,8 @@ sync_send_batch(struct sync_run *run, const struct scan_batch *b,
 }
 
 /**
- * Read the reply to the SCAN sent behind a batch into the next batch's
- * arena and take its keys.
+ * Read the reply to a SCAN into the arena of the batch it fills and take
+ * its keys.
  * @return 0 or -1.
  */
 static int
@@ -641,6 +646,22 @@ sync_read_scan(struct sync_run *run, struct scan_batch *b, char *cursor,
 		return -1;
 	}
 	return scan_batch_take(b, r, cursor, cursor_size, err, err_size);
+}
+
+/**
+ * Read the keys of the next batch (the reply to the SCAN sent last) and
+ * send that batch, with the SCAN for the one after it in front.
+ * @param cursor: in, unused; out, the cursor to continue from ("0": the
+ *	scan is over and no SCAN was sent).
+ * @return 0 or -1.
+ */
+static int
+sync_next_batch(struct sync_run *run, struct scan_batch *b, char *cursor,
+	size_t cursor_size, const char *match, char *err, size_t err_size)
+{
+	if(sync_read_scan(run, b, cursor, cursor_size, err, err_size) != 0)
+		return -1;
+	return sync_send_batch(run, b, cursor, match, err, err_size);
 }
 
 /** Read one reply of the command connection. @return it, or NULL. */
@@ -808,53 +829,59 @@ sync_full(struct sync_run *run, char *err, size_t err_size)
 	size_t removed, filings, routes;
 	unsigned long long skipped_before = atomic_load(
 		&run->sync->stats->records_skipped);
-	struct scan_batch *batch = calloc(2, sizeof(*batch)), *cur, *next;
+	struct scan_batch *batch = calloc(SYNC_IN_FLIGHT, sizeof(*batch));
 	redisReplyObjectFunctions *own_functions;
-	int more;
+	size_t oldest = 0, known = 0, i;
+	int scan_pending = 1;
 	prefix_pattern("", run->sync->conf->key_prefix, match, sizeof(match));
 
 	if(!batch) {
 		snprintf(err, err_size, "out of memory");
 		return -1;
 	}
-	cur = &batch[0];
-	next = &batch[1];
 	run->generation++;
-	own_functions = reply_arena_attach(run->cmd, &cur->arena);
-	/* Two batches in flight: while this thread applies batch k, Redis
-	 * already answers batch k+1, whose keys came with the SCAN sent
-	 * behind batch k. One batch at a time, Redis and this thread took
-	 * turns, each idle half the time. */
+	own_functions = reply_arena_attach(run->cmd, &batch[0].arena);
+	/* A pipeline: while this thread applies batch k, Redis answers
+	 * batches k+1 and k+2. On the wire, per batch j: [SCAN for batch
+	 * j+1][HGETALLs of batch j], so the replies come as [keys of j+1]
+	 * [values of j], and the keys of a batch are in hand as soon as the
+	 * values of the batch two before it have been read. One batch at a
+	 * time, Redis and this thread took turns, each idle half the time. */
 	if(redisAppendCommand(run->cmd, "SCAN %s MATCH %s COUNT %d", cursor,
 		match, SYNC_BATCH) != REDIS_OK) {
 		sync_context_err(run->cmd, err, err_size);
 		goto fail;
 	}
-	if(sync_read_scan(run, cur, cursor, sizeof(cursor), err,
-		err_size) != 0 || sync_send_batch(run, cur, cursor, match,
-		err, err_size) != 0)
-		goto fail;
-	do {
-		if(sync_read_batch(run, cur, err, err_size) != 0)
+	/* Fill the pipeline: the first batches, up to all but one slot. */
+	while(scan_pending && known < SYNC_IN_FLIGHT - 1) {
+		if(sync_next_batch(run, &batch[known % SYNC_IN_FLIGHT], cursor,
+			sizeof(cursor), match, err, err_size) != 0)
 			goto fail;
-		more = strcmp(cursor, "0") != 0;
-		if(more && (sync_read_scan(run, next, cursor, sizeof(cursor),
-			err, err_size) != 0 || sync_send_batch(run, next,
-			cursor, match, err, err_size) != 0))
+		known++;
+		scan_pending = strcmp(cursor, "0") != 0;
+	}
+	while(oldest < known) {
+		if(sync_read_batch(run, &batch[oldest % SYNC_IN_FLIGHT], err,
+			err_size) != 0)
 			goto fail;
-		sync_apply_batch(run, cur);
+		if(scan_pending) {
+			/* next in the stream: the keys of the next batch */
+			if(sync_next_batch(run, &batch[known % SYNC_IN_FLIGHT],
+				cursor, sizeof(cursor), match, err,
+				err_size) != 0)
+				goto fail;
+			known++;
+			scan_pending = strcmp(cursor, "0") != 0;
+		}
+		sync_apply_batch(run, &batch[oldest % SYNC_IN_FLIGHT]);
+		oldest++;
 		if(sub_readable(run) && sync_drain_notifications(run, 1, err,
 			err_size) != 0)
 			goto fail;
-		if(more) {
-			struct scan_batch *t = cur;
-			cur = next;
-			next = t;
-		}
-	} while(more);
+	}
 	reply_arena_detach(run->cmd, own_functions);
-	reply_arena_free(&batch[0].arena);
-	reply_arena_free(&batch[1].arena);
+	for(i = 0; i < SYNC_IN_FLIGHT; i++)
+		reply_arena_free(&batch[i].arena);
 	free(batch);
 
 	removed = steering_table_sweep(run->sync->table, run->generation);
@@ -875,8 +902,8 @@ fail:
 	/* The reader keeps the arena functions: it may hold a reply half
 	 * built in an arena, which only their no-op free may be given. The
 	 * caller drops the connection. */
-	reply_arena_free(&batch[0].arena);
-	reply_arena_free(&batch[1].arena);
+	for(i = 0; i < SYNC_IN_FLIGHT; i++)
+		reply_arena_free(&batch[i].arena);
 	free(batch);
 	return -1;
 }
