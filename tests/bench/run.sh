@@ -573,7 +573,7 @@ kv() { sed -n "s/.*\b$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
 	fi
 	echo
 	if [[ -n $LOOKUP_OUT ]]; then
-		echo "### Lookup cost vs table size (steering_table_decide, ns per call, random order)"
+		echo "### Lookup cost vs table size (steering_table_answer, the resolver's decision, ns per call, random order)"
 		echo
 		echo "| routes (= filings) | hit (managed, A) | miss (unmanaged) | harness base | table build |"
 		echo "|---:|---:|---:|---:|---:|"
