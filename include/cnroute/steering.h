@@ -16,6 +16,7 @@
 #define CNROUTE_STEERING_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "cnroute/name_table.h"
@@ -36,6 +37,11 @@ struct steering_table {
 	struct name_table filings;
 	/** canonical name (possibly "*.parent") -> struct route* */
 	struct name_table routes;
+	/** changes so far, in the low 32 bits, under an id unique to this
+	 *  table in the high 32: a decision remembered at one version holds
+	 *  as long as the version has not moved (see steering_cache).
+	 *  Written under the write lock after each change. */
+	_Atomic uint64_t version;
 };
 
 /** What to do with a query. */
@@ -151,6 +157,77 @@ int steering_table_answer(struct steering_table *st, const uint8_t *qname,
 	size_t qname_len, uint16_t qtype, uint32_t ttl_max,
 	steering_region_fn region, void *region_ctx,
 	steering_alloc_fn alloc, void *alloc_ctx,
+	struct steering_decision *d);
+
+/** Sets of a decision cache (a power of two); each has two entries. */
+#define STEERING_CACHE_SETS 8192
+/** Longest query name a cache entry holds. */
+#define STEERING_CACHE_NAME_MAX 48
+/** Address bytes a cache entry holds per pool (8 IPv4 or 2 IPv6). */
+#define STEERING_CACHE_POOL_BYTES 32
+
+/**
+ * One remembered decision: for a name and type (A or AAAA) at a table
+ * version, the answer of each pool, so that it serves mainland and other
+ * clients alike. Filled under the read lock by steering_table_answer_cached.
+ */
+struct steering_cache_entry {
+	/** the table's version when filled (0: empty) */
+	uint64_t version;
+	/** dname_hash of name */
+	uint32_t hash;
+	/** ttl of the rule, valid when has_ttl */
+	uint32_t ttl;
+	/** the query type */
+	uint16_t qtype;
+	/** length of name */
+	uint8_t name_len;
+	/** whether the rule has a ttl */
+	uint8_t has_ttl;
+	/** region_dependent of the decision */
+	uint8_t region_dependent;
+	/** the covering filing's status */
+	uint8_t filing;
+	/** 1 when a wildcard rule matched */
+	uint8_t rule_wildcard;
+	/** address length: 4 or 16 */
+	uint8_t addr_len;
+	/** per pool (0 the CN pool, 1 the offshore pool): enum steering_action */
+	uint8_t action[2];
+	/** per pool: number of addresses */
+	uint8_t count[2];
+	/** the query name, canonical wire */
+	uint8_t name[STEERING_CACHE_NAME_MAX];
+	/** per pool: the addresses */
+	uint8_t addrs[2][STEERING_CACHE_POOL_BYTES];
+};
+
+/**
+ * A cache of decisions for one thread (it has no lock), two-way set
+ * associative by name hash. A hit answers from memory that thread touched
+ * recently, instead of the table's slots, keys and routes, which at 10^5
+ * entries and more are each a trip to main memory. Every change to the
+ * table moves its version, and an entry is used only at the version it
+ * was filled at, so a hit never answers from data the table no longer
+ * holds; after a change the entries refill on their next miss. Only
+ * address answers of A and AAAA queries are remembered; anything else
+ * goes to the table every time. Zero-initialised memory is an empty
+ * cache (about 2.4 MB).
+ */
+struct steering_cache {
+	/** the sets, two entries each, the most recently filled first */
+	struct steering_cache_entry sets[STEERING_CACHE_SETS][2];
+};
+
+/**
+ * steering_table_answer through a decision cache: the same decision, and
+ * the region callback asked in the same cases, from the cache when the
+ * name and type were decided at the table's current version.
+ */
+int steering_table_answer_cached(struct steering_table *st,
+	struct steering_cache *cache, const uint8_t *qname, size_t qname_len,
+	uint16_t qtype, uint32_t ttl_max, steering_region_fn region,
+	void *region_ctx, steering_alloc_fn alloc, void *alloc_ctx,
 	struct steering_decision *d);
 
 /*

@@ -25,6 +25,9 @@
 /** Entries removed per write-lock hold while sweeping. */
 #define SWEEP_BATCH 1024
 
+/** The id the next table gets (the high half of its version). */
+static atomic_uint_least32_t steering_next_table_id = 1;
+
 /** Encode a filing status as a table value (never NULL for a real one). */
 static void *
 filing_to_value(enum filing_status status)
@@ -82,6 +85,10 @@ steering_table_init(struct steering_table *st)
 	}
 	/* A route is read right after its key matches: fetch both at once. */
 	st->routes.prefetch_values = 1;
+	/* Unique per table, so a decision cache never takes an entry of an
+	 * older table (before a reload) for one of this table. */
+	atomic_init(&st->version, (uint64_t)atomic_fetch_add(
+		&steering_next_table_id, 1) << 32);
 	return 0;
 }
 
@@ -396,15 +403,68 @@ decision_fail_closed(struct steering_decision *d)
 }
 
 /**
+ * Remember a decision in a cache entry, with both pools' answers for the
+ * query type. Called under the read lock, so the version read is the one
+ * of the data the decision came from.
+ * @return 1 when filled, 0 when the decision can't be remembered (a type
+ *	other than A/AAAA, a CNAME pool, too many addresses, a long name).
+ */
+static int
+cache_fill(const struct steering_table *st, struct steering_cache_entry *e,
+	const struct route *route, const uint8_t *qname, size_t qname_len,
+	uint16_t qtype, uint32_t hash, const struct steering_decision *d)
+{
+	const struct pool *pools[2] = { &route->cn, &route->offshore };
+	size_t alen = qtype == STEER_TYPE_A ? 4 : 16;
+	int i;
+
+	if((qtype != STEER_TYPE_A && qtype != STEER_TYPE_AAAA) ||
+		qname_len > STEERING_CACHE_NAME_MAX)
+		return 0;
+	for(i = 0; i < 2; i++) {
+		const struct pool *p = pools[i];
+		size_t n = alen == 4 ? p->v4_count : p->v6_count;
+		if(p->kind == POOL_EMPTY) {
+			e->action[i] = STEER_RESOLVE;
+			e->count[i] = 0;
+			continue;
+		}
+		if(p->kind != POOL_ADDRESSES ||
+			n * alen > STEERING_CACHE_POOL_BYTES)
+			return 0;
+		e->action[i] = STEER_ADDRESSES;
+		e->count[i] = (uint8_t)n;
+		if(n != 0)
+			memcpy(e->addrs[i], alen == 4 ? p->v4 : p->v6,
+				n * alen);
+	}
+	e->hash = hash;
+	e->ttl = route->ttl;
+	e->has_ttl = (uint8_t)(route->has_ttl != 0);
+	e->qtype = qtype;
+	e->name_len = (uint8_t)qname_len;
+	memcpy(e->name, qname, qname_len);
+	e->region_dependent = (uint8_t)d->region_dependent;
+	e->filing = (uint8_t)d->filing;
+	e->rule_wildcard = (uint8_t)d->rule_wildcard;
+	e->addr_len = (uint8_t)alen;
+	e->version = atomic_load_explicit(&st->version, memory_order_relaxed);
+	return 1;
+}
+
+/**
  * The decision of steering_table_decide and steering_table_answer, which
  * differ only in want_names: whether the rule's and filing's names are
  * copied out too.
+ * @param fill: NULL, or a cache entry to remember the decision in (its
+ *	version stays 0 when the decision can't be remembered).
  */
 static int
 decide(struct steering_table *st, const uint8_t *qname, size_t qname_len,
 	uint16_t qtype, uint32_t ttl_max, steering_region_fn region,
 	void *region_ctx, steering_alloc_fn alloc, void *alloc_ctx,
-	int want_names, struct steering_decision *d)
+	int want_names, struct steering_cache_entry *fill,
+	struct steering_decision *d)
 {
 	struct name_candidates c;
 	const struct route *route;
@@ -425,6 +485,9 @@ decide(struct steering_table *st, const uint8_t *qname, size_t qname_len,
 		r = decide_managed(st, &c, route, qname, qname_len, qtype,
 			ttl_max, region, region_ctx, alloc, alloc_ctx,
 			&filing_at, d);
+		if(r == 0 && fill != NULL)
+			(void)cache_fill(st, fill, route, qname, qname_len,
+				qtype, c.hash[0], d);
 	}
 	pthread_rwlock_unlock(&st->lock);
 	/* The names come from the query name, not the table: no lock. */
@@ -444,7 +507,7 @@ steering_table_decide(struct steering_table *st, const uint8_t *qname,
 	struct steering_decision *d)
 {
 	return decide(st, qname, qname_len, qtype, ttl_max, region,
-		region_ctx, alloc, alloc_ctx, 1, d);
+		region_ctx, alloc, alloc_ctx, 1, NULL, d);
 }
 
 int
@@ -455,7 +518,96 @@ steering_table_answer(struct steering_table *st, const uint8_t *qname,
 	struct steering_decision *d)
 {
 	return decide(st, qname, qname_len, qtype, ttl_max, region,
-		region_ctx, alloc, alloc_ctx, 0, d);
+		region_ctx, alloc, alloc_ctx, 0, NULL, d);
+}
+
+/**
+ * The decision from a cache entry: what decide() gave when it filled the
+ * entry, the region asked again (it is the client's, not the name's).
+ */
+static int
+answer_from_entry(const struct steering_cache_entry *e, uint32_t ttl_max,
+	steering_region_fn region, void *region_ctx, steering_alloc_fn alloc,
+	void *alloc_ctx, struct steering_decision *d)
+{
+	int pool, failed = 0;
+
+	memset(d, 0, sizeof(*d));
+	d->mainland = -1;
+	d->filing = (enum filing_status)e->filing;
+	d->rule_wildcard = e->rule_wildcard;
+	d->region_dependent = e->region_dependent;
+	if(d->region_dependent)
+		d->mainland = (region != NULL && region(region_ctx) == 1);
+	pool = d->region_dependent && d->mainland == 1 ? 0 : 1;
+	d->pool = pool == 0 ? STEER_POOL_CN : STEER_POOL_OFFSHORE;
+	d->ttl = e->has_ttl ? e->ttl : ttl_max;
+	if(d->ttl > ttl_max)
+		d->ttl = ttl_max;
+	d->action = (enum steering_action)e->action[pool];
+	if(d->action == STEER_ADDRESSES) {
+		d->addr_len = e->addr_len;
+		d->addr_count = e->count[pool];
+		d->addrs = copy_out(alloc, alloc_ctx, e->addrs[pool],
+			(size_t)e->count[pool] * e->addr_len, &failed);
+	}
+	if(failed) {
+		decision_fail_closed(d);
+		return -1;
+	}
+	return 0;
+}
+
+int
+steering_table_answer_cached(struct steering_table *st,
+	struct steering_cache *cache, const uint8_t *qname, size_t qname_len,
+	uint16_t qtype, uint32_t ttl_max, steering_region_fn region,
+	void *region_ctx, steering_alloc_fn alloc, void *alloc_ctx,
+	struct steering_decision *d)
+{
+	struct steering_cache_entry *set, fresh;
+	uint64_t version;
+	uint32_t hash;
+	int i, r;
+
+	if(qname == NULL || !name_len_ok(qname_len) ||
+		qname_len > STEERING_CACHE_NAME_MAX ||
+		(qtype != STEER_TYPE_A && qtype != STEER_TYPE_AAAA))
+		return steering_table_answer(st, qname, qname_len, qtype,
+			ttl_max, region, region_ctx, alloc, alloc_ctx, d);
+	hash = dname_hash(qname, qname_len);
+	set = cache->sets[hash & (STEERING_CACHE_SETS - 1)];
+	/* Acquire: pairs with table_changed; an entry of this version was
+	 * filled from the table as it still is. */
+	version = atomic_load_explicit(&st->version, memory_order_acquire);
+	for(i = 0; i < 2; i++) {
+		const struct steering_cache_entry *e = &set[i];
+		if(e->version == version && e->hash == hash &&
+			e->qtype == qtype && e->name_len == qname_len &&
+			memcmp(e->name, qname, qname_len) == 0)
+			return answer_from_entry(e, ttl_max, region,
+				region_ctx, alloc, alloc_ctx, d);
+	}
+	fresh.version = 0;
+	r = decide(st, qname, qname_len, qtype, ttl_max, region, region_ctx,
+		alloc, alloc_ctx, 0, &fresh, d);
+	if(fresh.version != 0) {
+		/* the older entry of the set makes room */
+		set[1] = set[0];
+		set[0] = fresh;
+	}
+	return r;
+}
+
+/**
+ * Record a change of the table's content. Called under the write lock,
+ * after the change: a reader that sees the new version also sees the
+ * change (decision caches compare versions without the lock).
+ */
+static void
+table_changed(struct steering_table *st)
+{
+	atomic_fetch_add_explicit(&st->version, 1, memory_order_release);
 }
 
 /**
@@ -493,6 +645,7 @@ store_value(struct steering_table *st, struct name_table *t,
 		return -1;
 	pthread_rwlock_wrlock(&st->lock);
 	r = name_table_put(t, name, name_len, value, seen, old_value);
+	table_changed(st);
 	pthread_rwlock_unlock(&st->lock);
 	return r;
 }
@@ -532,6 +685,7 @@ steering_del_filing(struct steering_table *st, const uint8_t *name,
 		return 0;
 	pthread_rwlock_wrlock(&st->lock);
 	removed = name_table_remove(&st->filings, name, name_len, &old);
+	table_changed(st);
 	pthread_rwlock_unlock(&st->lock);
 	return removed;
 }
@@ -578,6 +732,7 @@ steering_del_route(struct steering_table *st, const uint8_t *name,
 		return 0;
 	pthread_rwlock_wrlock(&st->lock);
 	removed = name_table_remove(&st->routes, name, name_len, &old);
+	table_changed(st);
 	pthread_rwlock_unlock(&st->lock);
 	route_free((struct route *)old);
 	return removed;
@@ -656,6 +811,7 @@ sweep_table(struct steering_table *st, struct name_table *t, uint32_t seen)
 				n++;
 			done++;
 		}
+		table_changed(st);
 		pthread_rwlock_unlock(&st->lock);
 		for(i = 0; i < n; i++) {
 			if(t->free_value != NULL && old[i] != NULL)

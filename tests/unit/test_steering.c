@@ -87,14 +87,12 @@ region_cb(void *ctx)
 	return r->mainland;
 }
 
-/** Add a route from field texts (ttl NULL for none). */
-static void
-add_route(struct steering_table *st, const char *name, const char *cn,
-	const char *offshore, const char *ttl)
+/** A route from field texts (ttl NULL for none). */
+static struct route *
+route_of(const char *cn, const char *offshore, const char *ttl)
 {
 	struct record_field f[3];
 	struct route *r = route_new();
-	struct wname n = wn(name);
 	char err[RECORD_ERR_MAX];
 	size_t count = 2;
 
@@ -115,8 +113,19 @@ add_route(struct steering_table *st, const char *name, const char *cn,
 		count = 3;
 	}
 	if(route_parse(f, count, r, err) != 0)
-		fail_msg("route %s: %s", name, err);
-	assert_true(steering_set_route(st, n.w, n.len, r, 1) >= 0);
+		fail_msg("route %s / %s: %s", cn, offshore, err);
+	return r;
+}
+
+/** Add a route from field texts (ttl NULL for none). */
+static void
+add_route(struct steering_table *st, const char *name, const char *cn,
+	const char *offshore, const char *ttl)
+{
+	struct wname n = wn(name);
+
+	assert_true(steering_set_route(st, n.w, n.len,
+		route_of(cn, offshore, ttl), 1) >= 0);
 }
 
 /** Add a filing. */
@@ -156,9 +165,42 @@ assert_same_answer(const struct steering_decision *d,
 	assert_null(a->filing_name);
 }
 
+/** The decision cache the tests share (tables differ in id, not address). */
+static struct steering_cache test_cache;
+
+/**
+ * The cached answer (twice: the first may fill, the second may hit),
+ * compared with a decision taken without the cache.
+ */
+static void
+assert_cached_same(struct steering_table *st, const struct wname *q,
+	uint16_t qtype, const struct region *region,
+	const struct steering_decision *d)
+{
+	struct steering_decision cd;
+	struct region again;
+	struct arena a;
+	int pass;
+
+	for(pass = 0; pass < 2; pass++) {
+		again.mainland = region != NULL ? region->mainland : 0;
+		again.calls = 0;
+		a.used = 0;
+		a.fail_after = -1;
+		assert_int_equal(steering_table_answer_cached(st, &test_cache,
+			q->w, q->len, qtype, 60, region_cb,
+			region != NULL ? &again : NULL, arena_alloc, &a, &cd),
+			0);
+		assert_same_answer(d, &cd);
+		/* the region is asked exactly when the answer depends on it */
+		assert_int_equal(again.calls, d->region_dependent ? 1 : 0);
+	}
+}
+
 /**
  * Decide for a text name with a fresh arena; every decision is also
- * taken by steering_table_answer and compared.
+ * taken by steering_table_answer and steering_table_answer_cached and
+ * compared.
  */
 static int
 decide(struct steering_table *st, const char *qname, uint16_t qtype,
@@ -183,6 +225,8 @@ decide(struct steering_table *st, const char *qname, uint16_t qtype,
 			60, region_cb, region != NULL ? &again : NULL,
 			arena_alloc, &a2, &ad), 0);
 		assert_same_answer(d, &ad);
+		if(region != NULL)
+			assert_cached_same(st, &q, qtype, region, d);
 	}
 	return r;
 }
@@ -603,6 +647,77 @@ test_writer_results(void **state)
 	assert_int_equal(routes, 0);
 }
 
+/**
+ * The decision cache follows every kind of change: a hit is never served
+ * once the table has changed. Each step fills the cache (second call hits)
+ * and the next change must show at once.
+ */
+static void
+test_cache_follows_changes(void **state)
+{
+	struct steering_table *st = *state, other;
+	struct steering_decision d;
+	struct region cn = { 1, 0 }, us = { 0, 0 };
+	struct arena a;
+	struct wname q = wn("www.cache.example.com");
+	struct wname f = wn("cache.example.com");
+	struct wname r = wn("www.cache.example.com");
+
+	add_filing(st, "cache.example.com", FILING_ACTIVE);
+	add_route(st, "www.cache.example.com", "192.0.2.1", "198.51.100.1",
+		"30");
+	decide(st, "www.cache.example.com", STEER_TYPE_A, &cn, &a, &d);
+	assert_addr(&d, "192.0.2.1");
+	decide(st, "www.cache.example.com", STEER_TYPE_A, &us, &a, &d);
+	assert_addr(&d, "198.51.100.1");
+	/* revoked: mainland goes offshore at once */
+	add_filing(st, "cache.example.com", FILING_REVOKED);
+	decide(st, "www.cache.example.com", STEER_TYPE_A, &cn, &a, &d);
+	assert_addr(&d, "198.51.100.1");
+	add_filing(st, "cache.example.com", FILING_ACTIVE);
+	decide(st, "www.cache.example.com", STEER_TYPE_A, &cn, &a, &d);
+	assert_addr(&d, "192.0.2.1");
+	/* a new pool, then a filing deeper than the old one */
+	add_route(st, "www.cache.example.com", "192.0.2.2", "198.51.100.2",
+		"30");
+	decide(st, "www.cache.example.com", STEER_TYPE_A, &cn, &a, &d);
+	assert_addr(&d, "192.0.2.2");
+	add_filing(st, "www.cache.example.com", FILING_CANCELLED);
+	decide(st, "www.cache.example.com", STEER_TYPE_A, &cn, &a, &d);
+	assert_addr(&d, "198.51.100.2");
+	assert_true(steering_del_filing(st, q.w, q.len) == 1);
+	decide(st, "www.cache.example.com", STEER_TYPE_A, &cn, &a, &d);
+	assert_addr(&d, "192.0.2.2");
+	/* the filing swept away (generation 1 was every entry's) */
+	assert_true(steering_set_route(st, r.w, r.len, route_of("192.0.2.2",
+		"198.51.100.2", "30"), 2) >= 0);
+	assert_int_equal(steering_table_sweep(st, 2), 1);
+	decide(st, "www.cache.example.com", STEER_TYPE_A, &cn, &a, &d);
+	assert_addr(&d, "198.51.100.2");
+	assert_int_equal(d.filing, FILING_NONE);
+	(void)f;
+	/* the route removed: unmanaged */
+	assert_true(steering_del_route(st, r.w, r.len) == 1);
+	decide(st, "www.cache.example.com", STEER_TYPE_A, &cn, &a, &d);
+	assert_int_equal(d.action, STEER_UNMANAGED);
+	/* another table with the same name and other answers, through the
+	 * same cache: never the first table's entries */
+	add_route(st, "www.cache.example.com", "192.0.2.3", "198.51.100.3",
+		"30");
+	add_filing(st, "cache.example.com", FILING_ACTIVE);
+	decide(st, "www.cache.example.com", STEER_TYPE_A, &cn, &a, &d);
+	assert_addr(&d, "192.0.2.3");
+	assert_int_equal(steering_table_init(&other), 0);
+	add_filing(&other, "cache.example.com", FILING_ACTIVE);
+	add_route(&other, "www.cache.example.com", "192.0.2.4",
+		"198.51.100.4", "30");
+	decide(&other, "www.cache.example.com", STEER_TYPE_A, &cn, &a, &d);
+	assert_addr(&d, "192.0.2.4");
+	decide(st, "www.cache.example.com", STEER_TYPE_A, &cn, &a, &d);
+	assert_addr(&d, "192.0.2.3");
+	steering_table_destroy(&other);
+}
+
 /** Sweep removes exactly the entries not seen in the generation. */
 static void
 test_sweep(void **state)
@@ -891,6 +1006,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_writer_results, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_follows_changes,
+			setup, teardown),
 		cmocka_unit_test_setup_teardown(test_growth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_flips, setup,
 			teardown),
