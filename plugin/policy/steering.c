@@ -481,7 +481,9 @@ decide(struct steering_table *st, const uint8_t *qname, size_t qname_len,
 	candidates_prefetch(st, &c);
 	route = find_route(st, &c, qname, qname_len, &wild_at);
 	if(route != NULL) {
-		d->rule_wildcard = wild_at > 0;
+		/* a wildcard rule matched, or the name asked is one ("*.x"
+		 * asked literally matches the rule "*.x" exactly) */
+		d->rule_wildcard = wild_at > 0 || dname_is_wildcard(qname);
 		r = decide_managed(st, &c, route, qname, qname_len, qtype,
 			ttl_max, region, region_ctx, alloc, alloc_ctx,
 			&filing_at, d);

@@ -318,6 +318,11 @@ test_wildcard_vs_exact(void **state)
 	decide(st, "a.b.www.example.com", STEER_TYPE_A, &r, &a, &d);
 	assert_addr(&d, "192.0.2.2");
 	assert_true(d.rule_wildcard);
+	/* the wildcard name asked literally: the wildcard rule, exactly */
+	decide(st, "*.example.com", STEER_TYPE_A, &r, &a, &d);
+	assert_addr(&d, "192.0.2.2");
+	assert_true(d.rule_wildcard);
+	assert_rule(&d, "*.example.com");
 	decide(st, "example.com", STEER_TYPE_A, &r, &a, &d);
 	assert_int_equal(d.action, STEER_UNMANAGED);
 	decide(st, "com", STEER_TYPE_A, &r, &a, &d);
