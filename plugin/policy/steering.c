@@ -124,7 +124,8 @@ struct name_candidates {
 
 /**
  * Hash every candidate key of a query name.
- * @return 0, or -1 for a name that is not canonical.
+ * @return 0, or -1 for a name that is missing or not canonical (it is
+ *	then unmanaged).
  */
 static int
 candidates_hash(struct name_candidates *c, const uint8_t *qname,
@@ -132,6 +133,8 @@ candidates_hash(struct name_candidates *c, const uint8_t *qname,
 {
 	int i;
 
+	if(qname == NULL || !name_len_ok(qname_len))
+		return -1;
 	c->count = dname_suffix_hashes(qname, qname_len, c->starts,
 		c->states);
 	/* A canonical name's last piece is the root label, at its end. */
@@ -355,6 +358,33 @@ copy_names(const struct name_candidates *c, const uint8_t *qname,
 }
 
 /**
+ * Choose the pool, from d->region_dependent, asking the region only when
+ * the answer depends on it. Sets d->mainland and d->pool; the table's
+ * decision and the decision cache both choose here.
+ * @return 1 for the CN pool, 0 for the offshore pool.
+ */
+static int
+choose_pool(steering_region_fn region, void *region_ctx,
+	struct steering_decision *d)
+{
+	if(d->region_dependent)
+		d->mainland = (region != NULL && region(region_ctx) == 1);
+	if(d->region_dependent && d->mainland == 1) {
+		d->pool = STEER_POOL_CN;
+		return 1;
+	}
+	d->pool = STEER_POOL_OFFSHORE;
+	return 0;
+}
+
+/** The answer's TTL: the rule's, if it has one, capped by ttl_max. */
+static uint32_t
+capped_ttl(int has_ttl, uint32_t ttl, uint32_t ttl_max)
+{
+	return has_ttl && ttl < ttl_max ? ttl : ttl_max;
+}
+
+/**
  * The decision once a route is known. Called under the read lock.
  * @param filing_at: out, the suffix of the covering filing, or -1.
  */
@@ -366,27 +396,15 @@ decide_managed(const struct steering_table *st,
 	steering_alloc_fn alloc, void *alloc_ctx, int *filing_at,
 	struct steering_decision *d)
 {
-	const struct pool *chosen;
-
 	*filing_at = -1;
 	d->filing = find_filing(st, c, qname, qname_len, filing_at);
 	/* Only an active filing with a CN pool makes the region matter;
 	 * the callback (a GeoIP lookup) is skipped otherwise. */
 	d->region_dependent = route->cn.kind != POOL_EMPTY &&
 		d->filing == FILING_ACTIVE;
-	if(d->region_dependent)
-		d->mainland = (region != NULL && region(region_ctx) == 1);
-	if(d->region_dependent && d->mainland == 1) {
-		d->pool = STEER_POOL_CN;
-		chosen = &route->cn;
-	} else {
-		d->pool = STEER_POOL_OFFSHORE;
-		chosen = &route->offshore;
-	}
-	d->ttl = route->has_ttl ? route->ttl : ttl_max;
-	if(d->ttl > ttl_max)
-		d->ttl = ttl_max;
-	return answer_from_pool(chosen, qtype, alloc, alloc_ctx, d);
+	d->ttl = capped_ttl(route->has_ttl, route->ttl, ttl_max);
+	return answer_from_pool(choose_pool(region, region_ctx, d) ?
+		&route->cn : &route->offshore, qtype, alloc, alloc_ctx, d);
 }
 
 /**
@@ -452,53 +470,73 @@ cache_fill(const struct steering_table *st, struct steering_cache_entry *e,
 	return 1;
 }
 
-/**
- * The decision of steering_table_decide and steering_table_answer, which
- * differ only in want_names: whether the rule's and filing's names are
- * copied out too.
- * @param fill: NULL, or a cache entry to remember the decision in (its
- *	version stays 0 when the decision can't be remembered).
- */
-static int
-decide(struct steering_table *st, const uint8_t *qname, size_t qname_len,
-	uint16_t qtype, uint32_t ttl_max, steering_region_fn region,
-	void *region_ctx, steering_alloc_fn alloc, void *alloc_ctx,
-	int want_names, struct steering_cache_entry *fill,
-	struct steering_decision *d)
+/** Start a decision as "unmanaged": what a name without a rule gets. */
+static void
+decision_unmanaged(struct steering_decision *d)
 {
-	struct name_candidates c;
-	const struct route *route;
-	int r = 0, wild_at = 0, filing_at = -1;
-
 	memset(d, 0, sizeof(*d));
 	d->action = STEER_UNMANAGED;
 	d->pool = STEER_POOL_NONE;
 	d->mainland = -1;
-	if(qname == NULL || !name_len_ok(qname_len) ||
-		candidates_hash(&c, qname, qname_len) != 0)
-		return 0;
+}
+
+/**
+ * The decision from the table, for a name whose candidates are hashed
+ * (candidates_hash) and a decision started by decision_unmanaged. Shared by
+ * steering_table_decide, steering_table_answer and the decision cache's
+ * misses, which differ only in want_names (whether the rule's and
+ * filing's names are copied out too) and fill.
+ * @param fill: NULL, or a cache entry to remember the decision in (its
+ *	version stays 0 when the decision can't be remembered).
+ */
+static int
+decide(struct steering_table *st, struct name_candidates *c,
+	const uint8_t *qname, size_t qname_len, uint16_t qtype,
+	uint32_t ttl_max, steering_region_fn region, void *region_ctx,
+	steering_alloc_fn alloc, void *alloc_ctx, int want_names,
+	struct steering_cache_entry *fill, struct steering_decision *d)
+{
+	const struct route *route;
+	int r = 0, wild_at = 0, filing_at = -1;
+
 	pthread_rwlock_rdlock(&st->lock);
-	candidates_prefetch(st, &c);
-	route = find_route(st, &c, qname, qname_len, &wild_at);
+	candidates_prefetch(st, c);
+	route = find_route(st, c, qname, qname_len, &wild_at);
 	if(route != NULL) {
 		/* a wildcard rule matched, or the name asked is one ("*.x"
 		 * asked literally matches the rule "*.x" exactly) */
 		d->rule_wildcard = wild_at > 0 || dname_is_wildcard(qname);
-		r = decide_managed(st, &c, route, qname, qname_len, qtype,
+		r = decide_managed(st, c, route, qname, qname_len, qtype,
 			ttl_max, region, region_ctx, alloc, alloc_ctx,
 			&filing_at, d);
 		if(r == 0 && fill != NULL)
 			(void)cache_fill(st, fill, route, qname, qname_len,
-				qtype, c.hash[0], d);
+				qtype, c->hash[0], d);
 	}
 	pthread_rwlock_unlock(&st->lock);
 	/* The names come from the query name, not the table: no lock. */
 	if(r == 0 && route != NULL && want_names)
-		r = copy_names(&c, qname, qname_len, wild_at, filing_at,
+		r = copy_names(c, qname, qname_len, wild_at, filing_at,
 			alloc, alloc_ctx, d);
 	if(r != 0)
 		decision_fail_closed(d);
 	return r;
+}
+
+/** decide() for a name not hashed yet, without a cache. */
+static int
+decide_name(struct steering_table *st, const uint8_t *qname,
+	size_t qname_len, uint16_t qtype, uint32_t ttl_max,
+	steering_region_fn region, void *region_ctx, steering_alloc_fn alloc,
+	void *alloc_ctx, int want_names, struct steering_decision *d)
+{
+	struct name_candidates c;
+
+	decision_unmanaged(d);
+	if(candidates_hash(&c, qname, qname_len) != 0)
+		return 0;
+	return decide(st, &c, qname, qname_len, qtype, ttl_max, region,
+		region_ctx, alloc, alloc_ctx, want_names, NULL, d);
 }
 
 int
@@ -508,8 +546,8 @@ steering_table_decide(struct steering_table *st, const uint8_t *qname,
 	steering_alloc_fn alloc, void *alloc_ctx,
 	struct steering_decision *d)
 {
-	return decide(st, qname, qname_len, qtype, ttl_max, region,
-		region_ctx, alloc, alloc_ctx, 1, NULL, d);
+	return decide_name(st, qname, qname_len, qtype, ttl_max, region,
+		region_ctx, alloc, alloc_ctx, 1, d);
 }
 
 int
@@ -519,8 +557,8 @@ steering_table_answer(struct steering_table *st, const uint8_t *qname,
 	steering_alloc_fn alloc, void *alloc_ctx,
 	struct steering_decision *d)
 {
-	return decide(st, qname, qname_len, qtype, ttl_max, region,
-		region_ctx, alloc, alloc_ctx, 0, NULL, d);
+	return decide_name(st, qname, qname_len, qtype, ttl_max, region,
+		region_ctx, alloc, alloc_ctx, 0, d);
 }
 
 /**
@@ -539,13 +577,9 @@ answer_from_entry(const struct steering_cache_entry *e, uint32_t ttl_max,
 	d->filing = (enum filing_status)e->filing;
 	d->rule_wildcard = e->rule_wildcard;
 	d->region_dependent = e->region_dependent;
-	if(d->region_dependent)
-		d->mainland = (region != NULL && region(region_ctx) == 1);
-	pool = d->region_dependent && d->mainland == 1 ? 0 : 1;
-	d->pool = pool == 0 ? STEER_POOL_CN : STEER_POOL_OFFSHORE;
-	d->ttl = e->has_ttl ? e->ttl : ttl_max;
-	if(d->ttl > ttl_max)
-		d->ttl = ttl_max;
+	/* entries keep the CN pool at 0, the offshore pool at 1 */
+	pool = choose_pool(region, region_ctx, d) ? 0 : 1;
+	d->ttl = capped_ttl(e->has_ttl, e->ttl, ttl_max);
 	d->action = (enum steering_action)e->action[pool];
 	if(d->action == STEER_ADDRESSES) {
 		d->addr_len = e->addr_len;
@@ -567,17 +601,22 @@ steering_table_answer_cached(struct steering_table *st,
 	void *region_ctx, steering_alloc_fn alloc, void *alloc_ctx,
 	struct steering_decision *d)
 {
+	struct name_candidates c;
 	struct steering_cache_entry *set, fresh;
 	uint64_t version;
 	uint32_t hash;
 	int i, r;
 
-	if(qname == NULL || !name_len_ok(qname_len) ||
-		qname_len > STEERING_CACHE_NAME_MAX ||
+	/* Hashed once: the exact name's hash picks the set, and a miss
+	 * decides from the same candidates. */
+	decision_unmanaged(d);
+	if(candidates_hash(&c, qname, qname_len) != 0)
+		return 0;
+	if(qname_len > STEERING_CACHE_NAME_MAX ||
 		(qtype != STEER_TYPE_A && qtype != STEER_TYPE_AAAA))
-		return steering_table_answer(st, qname, qname_len, qtype,
-			ttl_max, region, region_ctx, alloc, alloc_ctx, d);
-	hash = dname_hash(qname, qname_len);
+		return decide(st, &c, qname, qname_len, qtype, ttl_max,
+			region, region_ctx, alloc, alloc_ctx, 0, NULL, d);
+	hash = c.hash[0];
 	set = cache->sets[hash & (STEERING_CACHE_SETS - 1)];
 	/* Acquire: pairs with table_changed; an entry of this version was
 	 * filled from the table as it still is. */
@@ -591,8 +630,8 @@ steering_table_answer_cached(struct steering_table *st,
 				region_ctx, alloc, alloc_ctx, d);
 	}
 	fresh.version = 0;
-	r = decide(st, qname, qname_len, qtype, ttl_max, region, region_ctx,
-		alloc, alloc_ctx, 0, &fresh, d);
+	r = decide(st, &c, qname, qname_len, qtype, ttl_max, region,
+		region_ctx, alloc, alloc_ctx, 0, &fresh, d);
 	if(fresh.version != 0) {
 		/* the older entry of the set makes room */
 		set[1] = set[0];

@@ -665,7 +665,6 @@ test_cache_follows_changes(void **state)
 	struct region cn = { 1, 0 }, us = { 0, 0 };
 	struct arena a;
 	struct wname q = wn("www.cache.example.com");
-	struct wname f = wn("cache.example.com");
 	struct wname r = wn("www.cache.example.com");
 
 	add_filing(st, "cache.example.com", FILING_ACTIVE);
@@ -700,7 +699,6 @@ test_cache_follows_changes(void **state)
 	decide(st, "www.cache.example.com", STEER_TYPE_A, &cn, &a, &d);
 	assert_addr(&d, "198.51.100.2");
 	assert_int_equal(d.filing, FILING_NONE);
-	(void)f;
 	/* the route removed: unmanaged */
 	assert_true(steering_del_route(st, r.w, r.len) == 1);
 	decide(st, "www.cache.example.com", STEER_TYPE_A, &cn, &a, &d);
