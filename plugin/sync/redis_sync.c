@@ -588,6 +588,32 @@ sync_context_err(redisContext *c, char *err, size_t err_size)
 }
 
 /**
+ * Queue an HGETALL for each key on the command connection (sent with the
+ * next write).
+ * @return 0 or -1 when the connection failed.
+ */
+static int
+sync_append_hgetall(struct sync_run *run, char *const *keys,
+	const size_t *lens, size_t count, char *err, size_t err_size)
+{
+	static const char hgetall[] = "HGETALL";
+	size_t i;
+
+	for(i = 0; i < count; i++) {
+		/* argv, not a format string: at 10^6 keys the printf-style
+		 * formatting was a sixth of this thread's time */
+		const char *argv[2] = {hgetall, keys[i]};
+		size_t argvlen[2] = {sizeof(hgetall) - 1, lens[i]};
+		if(redisAppendCommandArgv(run->cmd, 2, argv, argvlen)
+			!= REDIS_OK) {
+			sync_context_err(run->cmd, err, err_size);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/**
  * Send, unless the scan is over, the next SCAN and then a batch's
  * HGETALLs, and flush them to Redis at once. The SCAN goes first so that
  * its reply, the keys of the batch after this one, arrives before this
@@ -599,9 +625,7 @@ static int
 sync_send_batch(struct sync_run *run, const struct scan_batch *b,
 	const char *cursor, const char *match, char *err, size_t err_size)
 {
-	static const char hgetall[] = "HGETALL";
 	int done = 0;
-	size_t i;
 
 	if(strcmp(cursor, "0") != 0 && redisAppendCommand(run->cmd,
 		"SCAN %s MATCH %s COUNT %d", cursor, match, SYNC_BATCH)
@@ -609,17 +633,9 @@ sync_send_batch(struct sync_run *run, const struct scan_batch *b,
 		sync_context_err(run->cmd, err, err_size);
 		return -1;
 	}
-	for(i = 0; i < b->count; i++) {
-		/* argv, not a format string: at 10^6 keys the printf-style
-		 * formatting was a sixth of this thread's time */
-		const char *argv[2] = {hgetall, b->keys[i]};
-		size_t argvlen[2] = {sizeof(hgetall) - 1, b->lens[i]};
-		if(redisAppendCommandArgv(run->cmd, 2, argv, argvlen)
-			!= REDIS_OK) {
-			sync_context_err(run->cmd, err, err_size);
-			return -1;
-		}
-	}
+	if(sync_append_hgetall(run, b->keys, b->lens, b->count, err,
+		err_size) != 0)
+		return -1;
 	while(!done) {
 		if(redisBufferWrite(run->cmd, &done) != REDIS_OK) {
 			sync_context_err(run->cmd, err, err_size);
@@ -627,6 +643,19 @@ sync_send_batch(struct sync_run *run, const struct scan_batch *b,
 		}
 	}
 	return 0;
+}
+
+/** Read one reply of the command connection. @return it, or NULL. */
+static redisReply *
+sync_read_reply(struct sync_run *run, char *err, size_t err_size)
+{
+	void *r = NULL;
+
+	if(redisGetReply(run->cmd, &r) != REDIS_OK || !r) {
+		sync_context_err(run->cmd, err, err_size);
+		return NULL;
+	}
+	return r;
 }
 
 /**
@@ -638,13 +667,11 @@ static int
 sync_read_scan(struct sync_run *run, struct scan_batch *b, char *cursor,
 	size_t cursor_size, char *err, size_t err_size)
 {
-	void *r = NULL;
+	redisReply *r;
 
 	reply_arena_use(run->cmd, &b->arena);
-	if(redisGetReply(run->cmd, &r) != REDIS_OK || !r) {
-		sync_context_err(run->cmd, err, err_size);
+	if((r = sync_read_reply(run, err, err_size)) == NULL)
 		return -1;
-	}
 	return scan_batch_take(b, r, cursor, cursor_size, err, err_size);
 }
 
@@ -662,19 +689,6 @@ sync_next_batch(struct sync_run *run, struct scan_batch *b, char *cursor,
 	if(sync_read_scan(run, b, cursor, cursor_size, err, err_size) != 0)
 		return -1;
 	return sync_send_batch(run, b, cursor, match, err, err_size);
-}
-
-/** Read one reply of the command connection. @return it, or NULL. */
-static redisReply *
-sync_read_reply(struct sync_run *run, char *err, size_t err_size)
-{
-	void *r = NULL;
-
-	if(redisGetReply(run->cmd, &r) != REDIS_OK || !r) {
-		sync_context_err(run->cmd, err, err_size);
-		return NULL;
-	}
-	return r;
 }
 
 /**
@@ -704,18 +718,10 @@ static int
 sync_fetch(struct sync_run *run, char **keys, const size_t *lens,
 	size_t count, char *err, size_t err_size)
 {
-	static const char hgetall[] = "HGETALL";
 	size_t i;
 
-	for(i = 0; i < count; i++) {
-		const char *argv[2] = {hgetall, keys[i]};
-		size_t argvlen[2] = {sizeof(hgetall) - 1, lens[i]};
-		if(redisAppendCommandArgv(run->cmd, 2, argv, argvlen)
-			!= REDIS_OK) {
-			sync_context_err(run->cmd, err, err_size);
-			return -1;
-		}
-	}
+	if(sync_append_hgetall(run, keys, lens, count, err, err_size) != 0)
+		return -1;
 	for(i = 0; i < count; i++) {
 		redisReply *r = sync_read_reply(run, err, err_size);
 		if(!r)
