@@ -19,7 +19,10 @@
 #   IT_NO_MODULE=1   run Unbound without the module (harness self-check),
 #   IT_SUITE_DIR     parent of the per-test work dirs (run.sh sets it),
 #   IT_KEEP=1        keep the work dir even on success,
-#   IT_VERBOSE=1     print every query's kdig output.
+#   IT_VERBOSE=1     print every query's kdig output,
+#   IT_UNBOUND_SERVER  array of extra "server:" lines for the next
+#                    it_start_unbound (IT_UNBOUND_SERVER=("prefetch: yes")),
+#   IT_UNBOUND_CLAUSES extra unbound.conf text appended verbatim.
 
 IT_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 IT_ROOT=$(cd "$IT_LIB_DIR/../.." && pwd)
@@ -439,6 +442,8 @@ it_unbound_conf() {
 			echo '    module-config: "dynlib validator iterator"'
 		fi
 		for z in "${IT_ZONES[@]}"; do echo "    domain-insecure: \"$z\""; done
+		# extra server: lines a test asks for (e.g. "serve-expired: yes")
+		if [[ -n ${IT_UNBOUND_SERVER:-} ]]; then printf '    %s\n' "${IT_UNBOUND_SERVER[@]}"; fi
 		if [[ $IT_NO_MODULE != 1 ]]; then
 			printf 'dynlib:\n    dynlib-file: "%s"\n' "$CNROUTE_SO"
 		fi
@@ -452,6 +457,8 @@ it_unbound_conf() {
 		for z in "${IT_ZONES[@]}"; do
 			printf 'stub-zone:\n    name: "%s"\n    stub-addr: 127.0.0.1@%s\n' "$z" "$NSDPORT"
 		done
+		# extra clauses a test asks for, verbatim (e.g. another stub-zone)
+		if [[ -n ${IT_UNBOUND_CLAUSES:-} ]]; then printf '%s\n' "$IT_UNBOUND_CLAUSES"; fi
 	} >"$d/unbound.conf"
 	if [[ -x $UNBOUND_CHECKCONF ]]; then
 		"$UNBOUND_CHECKCONF" "$d/unbound.conf" >"$d/checkconf.out" 2>&1 ||
