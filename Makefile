@@ -24,7 +24,7 @@ CSTD      := -std=c11 -D_GNU_SOURCE
 OPT       ?= -O2 -g
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 INCLUDES  := -Iinclude
-LIBS_POLICY := -lmaxminddb -lpthread
+LIBS_POLICY := -lmaxminddb -lidn2 -lpsl -lpthread
 
 POLICY_SRC := $(sort $(wildcard plugin/policy/*.c))
 SYNC_SRC   := $(sort $(wildcard plugin/sync/*.c))
@@ -37,7 +37,7 @@ CLI_SRC    := $(sort $(wildcard tools/cnroutectl/*.c))
 CLI_LIB_SRC := $(filter-out tools/cnroutectl/cnroutectl.c,$(CLI_SRC))
 CLI        := $(BUILD)/cnroutectl
 CLI_TARGET := $(if $(CLI_SRC),$(CLI))
-CLI_LIBS   := -lhiredis -lldns -lidn2 -lmaxminddb -lpthread
+CLI_LIBS   := -lhiredis -lldns -lidn2 -lpsl -lmaxminddb -lpthread
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 POLICY_OBJ := $(POLICY_SRC:%.c=$(BUILD)/obj/%.o)
@@ -51,7 +51,7 @@ FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
 # hidden; only the six entry points of plugin/unbound/ are exported.
 PIC_FLAGS  := -fPIC -fvisibility=hidden
 MODULE     := $(BUILD)/cnroute.so
-MODULE_LIBS := -lhiredis -lmaxminddb -lpthread
+MODULE_LIBS := -lhiredis -lmaxminddb -lidn2 -lpsl -lpthread
 
 .PHONY: all deps unbound geoip module module-asan cli unit test test-unit test-asan test-fuzz \
 	test-integration test-integration-asan run bench clean distclean

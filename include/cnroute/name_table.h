@@ -126,6 +126,16 @@ int name_table_needs_grow(const struct name_table *t);
 /** Build the larger slot array. @return 0 or -1 when out of memory. */
 int name_table_grow_prepare(struct name_table *t);
 
+/** Whether inserting extra more entries needs the table to grow first. */
+int name_table_needs_grow_for(const struct name_table *t, size_t extra);
+
+/**
+ * Build a slot array with room for extra more entries (a batch of
+ * inserts committed under one write lock).
+ * @return 0 or -1 when out of memory.
+ */
+int name_table_grow_prepare_for(struct name_table *t, size_t extra);
+
 /**
  * Swap in the array built by name_table_grow_prepare and free the old.
  * The table must not change between prepare and commit (the prepared

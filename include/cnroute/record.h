@@ -30,8 +30,17 @@ enum filing_status {
 	/** cancelled (site, entity or access) */
 	FILING_CANCELLED,
 	/** applied for, not granted yet */
-	FILING_PENDING
+	FILING_PENDING,
+	/** a filing key that can't be read (not a hash, a missing or
+	 *  unknown status, a public suffix): it ends the walk up the name
+	 *  like any filing, and is not active. Never written to Redis. */
+	FILING_INVALID
 };
+
+/** Most addresses of one family a pool may hold. Longer pools are bad
+ *  records: a reply must fit a client's buffer, and the query path copies
+ *  the pool under the table's read lock. */
+#define POOL_MAX_ADDRS 32
 
 /** What a pool answers with. */
 enum pool_kind {
@@ -96,8 +105,51 @@ struct record_field {
 int filing_status_parse(const char *text, size_t len,
 	enum filing_status *status);
 
-/** The lower-case word for a status ("none" for FILING_NONE). */
+/** The lower-case word for a status ("none" for FILING_NONE, "invalid"
+ *  for FILING_INVALID). */
 const char *filing_status_name(enum filing_status status);
+
+/**
+ * The status of a filing name written under several keys (spellings such
+ * as "Example.com" beside "example.com"): active only if every spelling is
+ * active. FILING_NONE (no key) changes nothing; otherwise the stricter of
+ * the two wins: invalid, then revoked, cancelled, pending, active.
+ */
+enum filing_status filing_merge(enum filing_status a, enum filing_status b);
+
+/** Most fields a filing or route hash may have; a hash with more is a
+ *  bad record (they hold a handful: status, icp, entity, ...). */
+#define RECORD_FIELDS_MAX 32
+
+/** What a key held when it was read. */
+enum record_shape {
+	/** no such key (deleted, expired, or an empty hash) */
+	RECORD_MISSING = 0,
+	/** a hash, given as its fields */
+	RECORD_HASH,
+	/** a key of another type (a string written with SET, a list...) */
+	RECORD_NOT_HASH,
+	/** a hash with more than RECORD_FIELDS_MAX fields */
+	RECORD_TOO_MANY_FIELDS,
+	/** a reply that is not what Redis sends for a hash or an error */
+	RECORD_UNREADABLE
+};
+
+/**
+ * Judge a filing key as the module does; cnroutectl judges with the same
+ * function, so explain, check and the onboarding gate agree with it.
+ * @param name: the filing's canonical wire name (a public suffix is an
+ *	invalid filing).
+ * @param shape: what the key held.
+ * @param fields: the hash's fields (shape RECORD_HASH).
+ * @param count: their number.
+ * @param err: out, why the filing is invalid (RECORD_ERR_MAX bytes).
+ * @return FILING_NONE for a missing key, FILING_INVALID with err set, or
+ *	the status.
+ */
+enum filing_status filing_judge(const uint8_t *name,
+	enum record_shape shape, const struct record_field *fields,
+	size_t count, char *err);
 
 /**
  * Parse a filing hash. Only the status matters to the answer; the other
@@ -146,6 +198,13 @@ int route_parse(const struct record_field *fields, size_t count,
  */
 struct route *route_parse_new(const struct record_field *fields,
 	size_t count, char *err);
+
+/**
+ * Copy a route into one allocation (as route_parse_new builds them).
+ * @return the copy (free with route_free), or NULL when out of memory or
+ *	route is NULL.
+ */
+struct route *route_clone(const struct route *route);
 
 /** Allocate an empty route. NULL when out of memory. */
 struct route *route_new(void);

@@ -42,6 +42,10 @@ struct steering_table {
 	 *  as long as the version has not moved (see steering_cache).
 	 *  Written under the write lock after each change. */
 	_Atomic uint64_t version;
+	/** 1 once a complete load has been committed (see
+	 *  steering_table_set_loaded): until then the table holds nothing,
+	 *  which is not the same as "no name is managed" */
+	atomic_int loaded;
 };
 
 /** What to do with a query. */
@@ -92,6 +96,9 @@ struct steering_decision {
 	uint8_t *filing_name;
 	/** the covering filing's status (FILING_NONE without one) */
 	enum filing_status filing;
+	/** steering_table_answer_alias: the covering filing's status of the
+	 *  name the client asked (the alias); FILING_ACTIVE otherwise */
+	enum filing_status alias_filing;
 	/** TTL to answer with (rule ttl capped, or the cap) */
 	uint32_t ttl;
 	/** number of addresses of the asked type (STEER_ADDRESSES) */
@@ -158,6 +165,36 @@ int steering_table_answer(struct steering_table *st, const uint8_t *qname,
 	steering_region_fn region, void *region_ctx,
 	steering_alloc_fn alloc, void *alloc_ctx,
 	struct steering_decision *d);
+
+/**
+ * The decision for a managed name reached through a CNAME chain from the
+ * name the client asked (the alias): the same as steering_table_answer
+ * for name, with one more condition for the CN pool: the covering filing
+ * of the alias must be active too. A CDN in China serves a host name only
+ * if that name itself is filed, so an unfiled alias never gets the CN
+ * pool, whatever the name it points at. Both filings are read under one
+ * read lock. d->alias_filing tells the alias's filing.
+ */
+int steering_table_answer_alias(struct steering_table *st,
+	const uint8_t *alias, size_t alias_len, const uint8_t *name,
+	size_t name_len, uint16_t qtype, uint32_t ttl_max,
+	steering_region_fn region, void *region_ctx,
+	steering_alloc_fn alloc, void *alloc_ctx,
+	struct steering_decision *d);
+
+/**
+ * Whether a rule (exact, or the wildcard of an ancestor) matches a name:
+ * answers for it are cnroute's to decide, never an upstream server's.
+ * Takes the read lock.
+ */
+int steering_table_is_managed(struct steering_table *st,
+	const uint8_t *name, size_t name_len);
+
+/** Whether a complete load has been committed (lock-free). */
+int steering_table_is_loaded(struct steering_table *st);
+
+/** Record that a complete load has been committed. */
+void steering_table_set_loaded(struct steering_table *st);
 
 /** Sets of a decision cache (a power of two); each has two entries. */
 #define STEERING_CACHE_SETS 8192
@@ -231,9 +268,120 @@ int steering_table_answer_cached(struct steering_table *st,
 	struct steering_decision *d);
 
 /*
- * Writer side. Only one thread may call these at a time. Each takes the
- * write lock for the pointer stores only.
+ * Writer side. Only one thread may call these at a time.
+ *
+ * A load or a batch of changes is prepared by a steering_writer with no
+ * lock held and made visible by steering_writer_commit under one write
+ * lock: readers see all of it or none of it, never a sub-filing missing
+ * while its parent is present. The single-entry functions further down
+ * (steering_set_filing, ...) commit one change each; the CLI and tests
+ * use them on tables of their own.
  */
+
+/** One change waiting in a steering_writer. */
+struct steering_change {
+	/** 'f' for a filing, 'r' for a route */
+	char kind;
+	/** the canonical wire name, malloced */
+	uint8_t *name;
+	/** length of name */
+	size_t name_len;
+	/** a filing's new status (FILING_NONE removes it) */
+	enum filing_status status;
+	/** a route's new value, owned (NULL removes it) */
+	struct route *route;
+};
+
+/**
+ * Changes to a table, prepared by its single writer. Two modes:
+ *  - fresh: a private table is built from nothing and replaces the whole
+ *    content of the live one at commit (a first load: no lookups of the
+ *    live table, no list of changes);
+ *  - incremental: a list of changes to the live table, in order, with an
+ *    index of the names changed so the writer sees its own pending
+ *    values (steering_writer_filing, steering_writer_route).
+ * A full reconciliation marks what it sees with a generation, and
+ * steering_writer_sweep adds the removal of every entry not seen.
+ */
+struct steering_writer {
+	/** the table readers use */
+	struct steering_table *live;
+	/** fresh mode: the table being built, else NULL */
+	struct steering_table *fresh;
+	/** incremental mode: the changes, in order */
+	struct steering_change *changes;
+	/** number of changes */
+	size_t count;
+	/** room in changes */
+	size_t capacity;
+	/** incremental mode: filing name -> 1 + index of its last change */
+	struct name_table pending_filings;
+	/** incremental mode: route name -> 1 + index of its last change */
+	struct name_table pending_routes;
+	/** generation entries are marked with */
+	uint32_t seen;
+};
+
+/**
+ * Start a batch of changes.
+ * @param fresh: build a new table instead of changing the live one.
+ * @param seen: generation to mark entries with.
+ * @return 0 or -1 when out of memory.
+ */
+int steering_writer_begin(struct steering_writer *w,
+	struct steering_table *live, int fresh, uint32_t seen);
+
+/** A filing's status as it will be after commit (writer thread only). */
+enum filing_status steering_writer_filing(struct steering_writer *w,
+	const uint8_t *name, size_t name_len);
+
+/** A route as it will be after commit, or NULL (writer thread only). */
+const struct route *steering_writer_route(struct steering_writer *w,
+	const uint8_t *name, size_t name_len);
+
+/**
+ * Set a filing's status (FILING_NONE removes it). Setting what it
+ * already is changes nothing but the entry's generation.
+ * @return 1 if a change was queued, 0 if none was needed, -1 out of memory.
+ */
+int steering_writer_set_filing(struct steering_writer *w,
+	const uint8_t *name, size_t name_len, enum filing_status status);
+
+/**
+ * Set a route (NULL removes it); takes ownership of route, which is
+ * freed at once when it equals the current one.
+ * @return 1 if a change was queued, 0 if none was needed, -1 out of memory.
+ */
+int steering_writer_set_route(struct steering_writer *w,
+	const uint8_t *name, size_t name_len, struct route *route);
+
+/**
+ * Queue the removal of every entry of the live table not marked with the
+ * writer's generation (their keys vanished from Redis). Incremental mode
+ * only; a fresh table holds only what was set.
+ * @return the number of removals queued, or -1 when out of memory.
+ */
+long steering_writer_sweep(struct steering_writer *w);
+
+/** Callback of steering_writer_commit, once, with the names that had no
+ *  route and have one after the commit (canonical wire names). */
+typedef void (*steering_routes_added_fn)(void *ctx,
+	const uint8_t *const *names, const size_t *lens, size_t count);
+
+/**
+ * Make every change visible at once and end the batch (the writer may
+ * begin another).
+ * @param routes_added: called after the commit when names gained a route
+ *	(never in fresh mode, which replaces the whole table: the caller
+ *	knows a whole load happened), may be NULL.
+ * @return the number of changes applied, or -1 when out of memory (the
+ *	batch is then dropped and the live table left as it was).
+ */
+long steering_writer_commit(struct steering_writer *w,
+	steering_routes_added_fn routes_added, void *ctx);
+
+/** Drop the batch without applying it. */
+void steering_writer_abort(struct steering_writer *w);
 
 /**
  * Insert or replace a filing. FILING_NONE removes the filing instead
@@ -258,20 +406,6 @@ int steering_set_route(struct steering_table *st, const uint8_t *name,
 
 /** Remove a route. @return 1 if it was there, else 0. */
 int steering_del_route(struct steering_table *st, const uint8_t *name,
-	size_t name_len);
-
-/**
- * Remove every filing and route not marked with generation seen (entries
- * whose key disappeared from Redis during a full reconciliation).
- * @return number of entries removed.
- */
-size_t steering_table_sweep(struct steering_table *st, uint32_t seen);
-
-/**
- * Whether a route is stored under exactly this name. Writer side: reads
- * without the lock, which only the single writer may do.
- */
-int steering_has_route(const struct steering_table *st, const uint8_t *name,
 	size_t name_len);
 
 /** Number of filings and routes, read by the writer or under the lock. */

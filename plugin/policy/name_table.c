@@ -224,17 +224,29 @@ name_table_prefetch_entry(const struct name_table *t, uint32_t hash)
 int
 name_table_needs_grow(const struct name_table *t)
 {
+	return name_table_needs_grow_for(t, 1);
+}
+
+int
+name_table_needs_grow_for(const struct name_table *t, size_t extra)
+{
 	if(t->slots == NULL)
 		return 1;
 	/* Tombstones lengthen probe chains just like entries do. */
-	return (t->count + t->tombstones + 1) * 2 > t->mask + 1;
+	return (t->count + t->tombstones + extra) * 2 > t->mask + 1;
 }
 
 int
 name_table_grow_prepare(struct name_table *t)
 {
+	return name_table_grow_prepare_for(t, 1);
+}
+
+int
+name_table_grow_prepare_for(struct name_table *t, size_t extra)
+{
 	size_t old_cap = t->slots != NULL ? t->mask + 1 : 0;
-	size_t cap = capacity_for(t->count + 1);
+	size_t cap = capacity_for(t->count + extra);
 	struct name_slot *next;
 	size_t i;
 
@@ -248,7 +260,7 @@ name_table_grow_prepare(struct name_table *t)
 	 * entries one more doubling is 64 MB per table. */
 	if(cap < old_cap)
 		cap = old_cap;
-	if((t->count + 1) * 8 > cap * 3)
+	if((t->count + extra) * 8 > cap * 3)
 		cap *= 2;
 	next = calloc(cap, sizeof(*next));
 	if(next == NULL)

@@ -10,6 +10,7 @@
  */
 #include "cnroute/record.h"
 #include "cnroute/dname.h"
+#include "cnroute/public_suffix.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -21,8 +22,6 @@
 #define QUOTE_MAX 64
 /** Longest address text inet_pton could accept (IPv6 with IPv4 tail). */
 #define ADDR_TEXT_MAX 64
-/** Most addresses of one family in a pool (the counts are 16-bit). */
-#define POOL_MAX_ADDRS 65535
 
 /** 1 for the blanks trimmed around values and list items. */
 static int
@@ -110,7 +109,7 @@ field_is(const struct record_field *f, const char *name)
 
 /** Status words, indexed by enum filing_status. */
 static const char *const status_names[] = {
-	"none", "active", "revoked", "cancelled", "pending"
+	"none", "active", "revoked", "cancelled", "pending", "invalid"
 };
 
 int
@@ -134,9 +133,67 @@ filing_status_parse(const char *text, size_t len, enum filing_status *status)
 const char *
 filing_status_name(enum filing_status status)
 {
-	if((int)status < 0 || status > FILING_PENDING)
+	if((int)status < 0 || status > FILING_INVALID)
 		return "unknown";
 	return status_names[status];
+}
+
+/** How strict a status is when spellings disagree (higher wins). */
+static int
+filing_strictness(enum filing_status status)
+{
+	switch(status) {
+	case FILING_ACTIVE:
+		return 1;
+	case FILING_PENDING:
+		return 2;
+	case FILING_CANCELLED:
+		return 3;
+	case FILING_REVOKED:
+		return 4;
+	case FILING_INVALID:
+		return 5;
+	case FILING_NONE:
+		break;
+	}
+	return 0;
+}
+
+enum filing_status
+filing_merge(enum filing_status a, enum filing_status b)
+{
+	return filing_strictness(a) >= filing_strictness(b) ? a : b;
+}
+
+enum filing_status
+filing_judge(const uint8_t *name, enum record_shape shape,
+	const struct record_field *fields, size_t count, char *err)
+{
+	enum filing_status status;
+
+	switch(shape) {
+	case RECORD_MISSING:
+		return FILING_NONE;
+	case RECORD_NOT_HASH:
+		set_err(err, "not a hash");
+		return FILING_INVALID;
+	case RECORD_TOO_MANY_FIELDS:
+		set_err(err, "more than %d fields", RECORD_FIELDS_MAX);
+		return FILING_INVALID;
+	case RECORD_UNREADABLE:
+		set_err(err, "unexpected reply from Redis");
+		return FILING_INVALID;
+	case RECORD_HASH:
+		break;
+	}
+	if(filing_parse(fields, count, &status, err) != 0)
+		return FILING_INVALID;
+	if(name != NULL && name_is_public_suffix(name)) {
+		set_err(err, "a filing on a public suffix covers every "
+			"domain below it, which no filing can");
+		return FILING_INVALID;
+	}
+	return status;
 }
 
 int
@@ -244,7 +301,8 @@ parse_address(const char *item, size_t len, struct addr_list *v4,
 	if(inet_pton(is_v6 ? AF_INET6 : AF_INET, text, addr) != 1)
 		goto bad;
 	if((is_v6 ? v6->count : v4->count) >= POOL_MAX_ADDRS) {
-		set_err(err, "too many addresses");
+		set_err(err, "more than %d %s addresses (the most a pool may "
+			"hold)", POOL_MAX_ADDRS, is_v6 ? "IPv6" : "IPv4");
 		return -1;
 	}
 	if(addr_list_add(is_v6 ? v6 : v4, addr, is_v6 ? 16 : 4) != 0) {
@@ -479,6 +537,26 @@ route_parse_new(const struct record_field *fields, size_t count, char *err)
 	pool_free(&parsed.cn);
 	pool_free(&parsed.offshore);
 	return packed;
+}
+
+struct route *
+route_clone(const struct route *route)
+{
+	struct route *copy;
+	uint8_t *at;
+
+	if(route == NULL)
+		return NULL;
+	copy = malloc(sizeof(*copy) + pool_data_size(&route->cn) +
+		pool_data_size(&route->offshore));
+	if(copy == NULL)
+		return NULL;
+	*copy = *route;
+	copy->packed = 1;
+	at = (uint8_t *)(copy + 1);
+	pool_pack(&copy->cn, &route->cn, &at);
+	pool_pack(&copy->offshore, &route->offshore, &at);
+	return copy;
 }
 
 struct route *

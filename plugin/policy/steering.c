@@ -22,9 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/** Entries removed per write-lock hold while sweeping. */
-#define SWEEP_BATCH 1024
-
 /** The id the next table gets (the high half of its version). */
 static atomic_uint_least32_t steering_next_table_id = 1;
 
@@ -120,6 +117,17 @@ struct name_candidates {
 	uint32_t hash[DNAME_MAX_WIRE];
 	/** dname_hash of "*." + suffix i, for i >= 1 (candidates_wild) */
 	uint32_t wild_hash[DNAME_MAX_WIRE];
+};
+
+/** The name a client asked, when the decision is for a name its CNAME
+ *  chain led to (steering_table_answer_alias). */
+struct alias_name {
+	/** the alias, canonical wire */
+	const uint8_t *name;
+	/** its length */
+	size_t len;
+	/** its candidates, hashed (only the filings are looked up) */
+	struct name_candidates c;
 };
 
 /**
@@ -398,10 +406,12 @@ decide_managed(const struct steering_table *st,
 {
 	*filing_at = -1;
 	d->filing = find_filing(st, c, qname, qname_len, filing_at);
-	/* Only an active filing with a CN pool makes the region matter;
-	 * the callback (a GeoIP lookup) is skipped otherwise. */
+	/* Only an active filing (and an active one for the alias asked,
+	 * when the name was reached through a CNAME chain) with a CN pool
+	 * makes the region matter; the callback (a GeoIP lookup) is skipped
+	 * otherwise. */
 	d->region_dependent = route->cn.kind != POOL_EMPTY &&
-		d->filing == FILING_ACTIVE;
+		d->filing == FILING_ACTIVE && d->alias_filing == FILING_ACTIVE;
 	d->ttl = capped_ttl(route->has_ttl, route->ttl, ttl_max);
 	return answer_from_pool(choose_pool(region, region_ctx, d) ?
 		&route->cn : &route->offshore, qtype, alloc, alloc_ctx, d);
@@ -418,6 +428,7 @@ decision_fail_closed(struct steering_decision *d)
 	d->action = STEER_RESOLVE;
 	d->pool = STEER_POOL_OFFSHORE;
 	d->mainland = -1;
+	d->alias_filing = FILING_ACTIVE;
 }
 
 /**
@@ -478,6 +489,7 @@ decision_unmanaged(struct steering_decision *d)
 	d->action = STEER_UNMANAGED;
 	d->pool = STEER_POOL_NONE;
 	d->mainland = -1;
+	d->alias_filing = FILING_ACTIVE;
 }
 
 /**
@@ -494,14 +506,18 @@ decide(struct steering_table *st, struct name_candidates *c,
 	const uint8_t *qname, size_t qname_len, uint16_t qtype,
 	uint32_t ttl_max, steering_region_fn region, void *region_ctx,
 	steering_alloc_fn alloc, void *alloc_ctx, int want_names,
+	const struct alias_name *alias,
 	struct steering_cache_entry *fill, struct steering_decision *d)
 {
 	const struct route *route;
-	int r = 0, wild_at = 0, filing_at = -1;
+	int r = 0, wild_at = 0, filing_at = -1, alias_at;
 
 	pthread_rwlock_rdlock(&st->lock);
 	candidates_prefetch(st, c);
 	route = find_route(st, c, qname, qname_len, &wild_at);
+	if(route != NULL && alias != NULL)
+		d->alias_filing = find_filing(st, &alias->c, alias->name,
+			alias->len, &alias_at);
 	if(route != NULL) {
 		/* a wildcard rule matched, or the name asked is one ("*.x"
 		 * asked literally matches the rule "*.x" exactly) */
@@ -536,7 +552,7 @@ decide_name(struct steering_table *st, const uint8_t *qname,
 	if(candidates_hash(&c, qname, qname_len) != 0)
 		return 0;
 	return decide(st, &c, qname, qname_len, qtype, ttl_max, region,
-		region_ctx, alloc, alloc_ctx, want_names, NULL, d);
+		region_ctx, alloc, alloc_ctx, want_names, NULL, NULL, d);
 }
 
 int
@@ -561,6 +577,58 @@ steering_table_answer(struct steering_table *st, const uint8_t *qname,
 		region_ctx, alloc, alloc_ctx, 0, d);
 }
 
+int
+steering_table_answer_alias(struct steering_table *st,
+	const uint8_t *alias, size_t alias_len, const uint8_t *name,
+	size_t name_len, uint16_t qtype, uint32_t ttl_max,
+	steering_region_fn region, void *region_ctx,
+	steering_alloc_fn alloc, void *alloc_ctx,
+	struct steering_decision *d)
+{
+	struct name_candidates c;
+	struct alias_name a;
+
+	decision_unmanaged(d);
+	if(candidates_hash(&c, name, name_len) != 0)
+		return 0;
+	a.name = alias;
+	a.len = alias_len;
+	if(candidates_hash(&a.c, alias, alias_len) != 0) {
+		/* an alias we can't read has no filing */
+		d->alias_filing = FILING_NONE;
+		a.c.count = 0;
+	}
+	return decide(st, &c, name, name_len, qtype, ttl_max, region,
+		region_ctx, alloc, alloc_ctx, 0, &a, NULL, d);
+}
+
+int
+steering_table_is_managed(struct steering_table *st, const uint8_t *name,
+	size_t name_len)
+{
+	struct name_candidates c;
+	int wild_at, managed;
+
+	if(candidates_hash(&c, name, name_len) != 0)
+		return 0;
+	pthread_rwlock_rdlock(&st->lock);
+	managed = find_route(st, &c, name, name_len, &wild_at) != NULL;
+	pthread_rwlock_unlock(&st->lock);
+	return managed;
+}
+
+int
+steering_table_is_loaded(struct steering_table *st)
+{
+	return atomic_load_explicit(&st->loaded, memory_order_acquire);
+}
+
+void
+steering_table_set_loaded(struct steering_table *st)
+{
+	atomic_store_explicit(&st->loaded, 1, memory_order_release);
+}
+
 /**
  * The decision from a cache entry: what decide() gave when it filled the
  * entry, the region asked again (it is the client's, not the name's).
@@ -574,6 +642,7 @@ answer_from_entry(const struct steering_cache_entry *e, uint32_t ttl_max,
 
 	memset(d, 0, sizeof(*d));
 	d->mainland = -1;
+	d->alias_filing = FILING_ACTIVE;
 	d->filing = (enum filing_status)e->filing;
 	d->rule_wildcard = e->rule_wildcard;
 	d->region_dependent = e->region_dependent;
@@ -615,7 +684,7 @@ steering_table_answer_cached(struct steering_table *st,
 	if(qname_len > STEERING_CACHE_NAME_MAX ||
 		(qtype != STEER_TYPE_A && qtype != STEER_TYPE_AAAA))
 		return decide(st, &c, qname, qname_len, qtype, ttl_max,
-			region, region_ctx, alloc, alloc_ctx, 0, NULL, d);
+			region, region_ctx, alloc, alloc_ctx, 0, NULL, NULL, d);
 	hash = c.hash[0];
 	set = cache->sets[hash & (STEERING_CACHE_SETS - 1)];
 	/* Acquire: pairs with table_changed; an entry of this version was
@@ -631,7 +700,7 @@ steering_table_answer_cached(struct steering_table *st,
 	}
 	fresh.version = 0;
 	r = decide(st, &c, qname, qname_len, qtype, ttl_max, region,
-		region_ctx, alloc, alloc_ctx, 0, &fresh, d);
+		region_ctx, alloc, alloc_ctx, 0, NULL, &fresh, d);
 	if(fresh.version != 0) {
 		/* the older entry of the set makes room */
 		set[1] = set[0];
@@ -698,7 +767,7 @@ steering_set_filing(struct steering_table *st, const uint8_t *name,
 	void *cur, *old;
 
 	if(name == NULL || !name_len_ok(name_len) ||
-		(int)status < FILING_NONE || status > FILING_PENDING)
+		(int)status < FILING_NONE || status > FILING_INVALID)
 		return -1;
 	if(status == FILING_NONE)
 		return steering_del_filing(st, name, name_len);
@@ -779,106 +848,6 @@ steering_del_route(struct steering_table *st, const uint8_t *name,
 	return removed;
 }
 
-/** Keys found stale by a sweep; they point at the table's own keys. */
-struct stale_list {
-	/** generation entries must carry to stay */
-	uint32_t seen;
-	/** the stale keys */
-	const uint8_t **keys;
-	/** their lengths */
-	size_t *lens;
-	/** number of keys */
-	size_t count;
-	/** allocated room */
-	size_t cap;
-	/** set when an allocation failed (the sweep is then partial) */
-	int failed;
-};
-
-/** name_table_foreach callback: collect the entries of other generations. */
-static void
-collect_stale(const struct name_slot *slot, void *arg)
-{
-	struct stale_list *l = arg;
-
-	if(slot->seen == l->seen || l->failed)
-		return;
-	if(l->count == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		const uint8_t **keys = realloc(l->keys, cap * sizeof(*keys));
-		size_t *lens;
-		if(keys == NULL) {
-			l->failed = 1;
-			return;
-		}
-		l->keys = keys;
-		lens = realloc(l->lens, cap * sizeof(*lens));
-		if(lens == NULL) {
-			l->failed = 1;
-			return;
-		}
-		l->lens = lens;
-		l->cap = cap;
-	}
-	l->keys[l->count] = slot->key;
-	l->lens[l->count] = slot->key_len;
-	l->count++;
-}
-
-/**
- * Remove the stale entries of one table, SWEEP_BATCH per write-lock hold
- * so readers are never held up for long; values are freed after unlock.
- * @return number removed.
- */
-static size_t
-sweep_table(struct steering_table *st, struct name_table *t, uint32_t seen)
-{
-	struct stale_list l;
-	void *old[SWEEP_BATCH];
-	size_t done = 0, removed = 0;
-
-	memset(&l, 0, sizeof(l));
-	l.seen = seen;
-	/* Single writer: collecting needs no lock. The collected key
-	 * pointers stay valid: removing an entry frees only its own key. */
-	name_table_foreach(t, collect_stale, &l);
-	while(done < l.count) {
-		size_t n = 0, i;
-		pthread_rwlock_wrlock(&st->lock);
-		while(done < l.count && n < SWEEP_BATCH) {
-			old[n] = NULL;
-			if(name_table_remove(t, l.keys[done], l.lens[done],
-				&old[n]))
-				n++;
-			done++;
-		}
-		table_changed(st);
-		pthread_rwlock_unlock(&st->lock);
-		for(i = 0; i < n; i++) {
-			if(t->free_value != NULL && old[i] != NULL)
-				t->free_value(old[i]);
-		}
-		removed += n;
-	}
-	free(l.keys);
-	free(l.lens);
-	return removed;
-}
-
-size_t
-steering_table_sweep(struct steering_table *st, uint32_t seen)
-{
-	return sweep_table(st, &st->filings, seen) +
-		sweep_table(st, &st->routes, seen);
-}
-
-int
-steering_has_route(const struct steering_table *st, const uint8_t *name,
-	size_t name_len)
-{
-	return name_table_lookup(&st->routes, name, name_len) != NULL;
-}
-
 void
 steering_table_counts(struct steering_table *st, size_t *filings,
 	size_t *routes)
@@ -889,4 +858,392 @@ steering_table_counts(struct steering_table *st, size_t *filings,
 	if(routes != NULL)
 		*routes = st->routes.count;
 	pthread_rwlock_unlock(&st->lock);
+}
+
+/*
+ * The writer. Everything here runs on the single writer thread; it reads
+ * the live table without the lock (nobody else changes it) and takes the
+ * write lock once per commit.
+ */
+
+/** The pending index of a kind of entry. */
+static struct name_table *
+writer_index(struct steering_writer *w, char kind)
+{
+	return kind == 'f' ? &w->pending_filings : &w->pending_routes;
+}
+
+/** The pending change of a name, or NULL. */
+static struct steering_change *
+writer_pending(struct steering_writer *w, char kind, const uint8_t *name,
+	size_t name_len)
+{
+	void *at = name_table_lookup(writer_index(w, kind), name, name_len);
+
+	return at != NULL ? &w->changes[(uintptr_t)at - 1] : NULL;
+}
+
+/** Free the names and routes of the changes, and the index. */
+static void
+writer_release(struct steering_writer *w)
+{
+	size_t i;
+
+	for(i = 0; i < w->count; i++) {
+		free(w->changes[i].name);
+		route_free(w->changes[i].route);
+	}
+	free(w->changes);
+	w->changes = NULL;
+	w->count = w->capacity = 0;
+	if(w->fresh == NULL) {
+		name_table_clear(&w->pending_filings);
+		name_table_clear(&w->pending_routes);
+	}
+}
+
+int
+steering_writer_begin(struct steering_writer *w,
+	struct steering_table *live, int fresh, uint32_t seen)
+{
+	memset(w, 0, sizeof(*w));
+	w->live = live;
+	w->seen = seen;
+	if(fresh) {
+		w->fresh = malloc(sizeof(*w->fresh));
+		if(w->fresh == NULL)
+			return -1;
+		if(steering_table_init(w->fresh) != 0) {
+			free(w->fresh);
+			w->fresh = NULL;
+			return -1;
+		}
+		return 0;
+	}
+	if(name_table_init(&w->pending_filings, 0, NULL) != 0)
+		return -1;
+	if(name_table_init(&w->pending_routes, 0, NULL) != 0) {
+		name_table_clear(&w->pending_filings);
+		return -1;
+	}
+	return 0;
+}
+
+enum filing_status
+steering_writer_filing(struct steering_writer *w, const uint8_t *name,
+	size_t name_len)
+{
+	const struct steering_change *c;
+
+	if(name == NULL || !name_len_ok(name_len))
+		return FILING_NONE;
+	if(w->fresh != NULL)
+		return filing_from_value(name_table_lookup(&w->fresh->filings,
+			name, name_len));
+	c = writer_pending(w, 'f', name, name_len);
+	if(c != NULL)
+		return c->status;
+	return filing_from_value(name_table_lookup(&w->live->filings, name,
+		name_len));
+}
+
+const struct route *
+steering_writer_route(struct steering_writer *w, const uint8_t *name,
+	size_t name_len)
+{
+	const struct steering_change *c;
+
+	if(name == NULL || !name_len_ok(name_len))
+		return NULL;
+	if(w->fresh != NULL)
+		return name_table_lookup(&w->fresh->routes, name, name_len);
+	c = writer_pending(w, 'r', name, name_len);
+	if(c != NULL)
+		return c->route;
+	return name_table_lookup(&w->live->routes, name, name_len);
+}
+
+/**
+ * Queue a change, or update the pending change of the same name (all of
+ * a batch is committed at once, so only a name's last value matters).
+ * Takes ownership of route.
+ * @return 1, or -1 when out of memory (route freed).
+ */
+static int
+writer_queue(struct steering_writer *w, char kind, const uint8_t *name,
+	size_t name_len, enum filing_status status, struct route *route)
+{
+	struct steering_change *c = writer_pending(w, kind, name, name_len);
+
+	if(c != NULL) {
+		route_free(c->route);
+		c->status = status;
+		c->route = route;
+		return 1;
+	}
+	if(w->count == w->capacity) {
+		size_t cap = w->capacity ? w->capacity * 2 : 64;
+		struct steering_change *more = realloc(w->changes,
+			cap * sizeof(*more));
+		if(more == NULL)
+			goto fail;
+		w->changes = more;
+		w->capacity = cap;
+	}
+	c = &w->changes[w->count];
+	c->name = malloc(name_len);
+	if(c->name == NULL)
+		goto fail;
+	memcpy(c->name, name, name_len);
+	c->name_len = name_len;
+	c->kind = kind;
+	c->status = status;
+	c->route = route;
+	if(name_table_put(writer_index(w, kind), name, name_len,
+		(void *)(uintptr_t)(w->count + 1), 0, NULL) != 0) {
+		free(c->name);
+		goto fail;
+	}
+	w->count++;
+	return 1;
+fail:
+	route_free(route);
+	return -1;
+}
+
+int
+steering_writer_set_filing(struct steering_writer *w, const uint8_t *name,
+	size_t name_len, enum filing_status status)
+{
+	if(name == NULL || !name_len_ok(name_len) ||
+		(int)status < FILING_NONE || status > FILING_INVALID)
+		return -1;
+	if(w->fresh != NULL)
+		return steering_set_filing(w->fresh, name, name_len, status,
+			w->seen);
+	/* Seen in this generation, changed or not: the sweep keeps it. */
+	name_table_touch(&w->live->filings, name, name_len, w->seen);
+	if(steering_writer_filing(w, name, name_len) == status)
+		return 0;
+	return writer_queue(w, 'f', name, name_len, status, NULL);
+}
+
+int
+steering_writer_set_route(struct steering_writer *w, const uint8_t *name,
+	size_t name_len, struct route *route)
+{
+	if(name == NULL || !name_len_ok(name_len)) {
+		route_free(route);
+		return -1;
+	}
+	if(w->fresh != NULL) {
+		if(route == NULL)
+			return steering_del_route(w->fresh, name, name_len);
+		return steering_set_route(w->fresh, name, name_len, route,
+			w->seen);
+	}
+	name_table_touch(&w->live->routes, name, name_len, w->seen);
+	if(route_equal(steering_writer_route(w, name, name_len), route)) {
+		route_free(route);
+		return 0;
+	}
+	return writer_queue(w, 'r', name, name_len, FILING_NONE, route);
+}
+
+/** What the sweep's callback needs. */
+struct writer_sweep {
+	/** the writer */
+	struct steering_writer *w;
+	/** the kind of entries swept */
+	char kind;
+	/** removals queued */
+	long queued;
+	/** set when a queue failed */
+	int failed;
+};
+
+/** name_table_foreach callback: queue the removal of an unseen entry. */
+static void
+writer_sweep_slot(const struct name_slot *slot, void *arg)
+{
+	struct writer_sweep *ws = arg;
+
+	if(slot->seen == ws->w->seen || ws->failed ||
+		writer_pending(ws->w, ws->kind, slot->key, slot->key_len))
+		return;
+	if(writer_queue(ws->w, ws->kind, slot->key, slot->key_len,
+		FILING_NONE, NULL) < 0)
+		ws->failed = 1;
+	else
+		ws->queued++;
+}
+
+long
+steering_writer_sweep(struct steering_writer *w)
+{
+	struct writer_sweep ws;
+
+	if(w->fresh != NULL)
+		return 0;
+	ws.w = w;
+	ws.queued = 0;
+	ws.failed = 0;
+	/* The live table is only read here (the writer is its only writer);
+	 * queueing touches the writer's own arrays. */
+	ws.kind = 'f';
+	name_table_foreach(&w->live->filings, writer_sweep_slot, &ws);
+	ws.kind = 'r';
+	name_table_foreach(&w->live->routes, writer_sweep_slot, &ws);
+	return ws.failed ? -1 : ws.queued;
+}
+
+/** Swap the content of the live table with the fresh one, at once. */
+static long
+writer_commit_fresh(struct steering_writer *w)
+{
+	struct steering_table *live = w->live, *fresh = w->fresh;
+	struct name_table held;
+	long count = (long)(fresh->filings.count + fresh->routes.count);
+
+	pthread_rwlock_wrlock(&live->lock);
+	held = live->filings;
+	live->filings = fresh->filings;
+	fresh->filings = held;
+	held = live->routes;
+	live->routes = fresh->routes;
+	fresh->routes = held;
+	table_changed(live);
+	pthread_rwlock_unlock(&live->lock);
+	/* The old content is freed with no lock held: readers that saw it
+	 * released the read lock before the swap could take the write lock. */
+	steering_table_destroy(fresh);
+	free(fresh);
+	w->fresh = NULL;
+	return count;
+}
+
+/**
+ * Apply the changes to the live table under one write-lock hold. The
+ * slot arrays are grown first, outside the lock.
+ * @param added: out, 1 for each change that gives a name its first route.
+ * @return the number applied, or -1 when out of memory.
+ */
+static long
+writer_commit_changes(struct steering_writer *w, uint8_t *added)
+{
+	struct steering_table *live = w->live;
+	size_t i, new_filings = 0, new_routes = 0;
+	void **old;
+	long applied = 0;
+
+	for(i = 0; i < w->count; i++) {
+		const struct steering_change *c = &w->changes[i];
+		int is_new;
+		if(c->kind == 'f') {
+			is_new = c->status != FILING_NONE && name_table_lookup(
+				&live->filings, c->name, c->name_len) == NULL;
+			new_filings += (size_t)is_new;
+			added[i] = 0;
+		} else {
+			is_new = c->route != NULL && name_table_lookup(
+				&live->routes, c->name, c->name_len) == NULL;
+			new_routes += (size_t)is_new;
+			added[i] = (uint8_t)is_new;
+		}
+	}
+	if((name_table_needs_grow_for(&live->filings, new_filings) &&
+		name_table_grow_prepare_for(&live->filings, new_filings) != 0) ||
+		(name_table_needs_grow_for(&live->routes, new_routes) &&
+		name_table_grow_prepare_for(&live->routes, new_routes) != 0))
+		return -1;
+	old = calloc(w->count, sizeof(*old));
+	if(old == NULL)
+		return -1;
+	pthread_rwlock_wrlock(&live->lock);
+	name_table_grow_commit(&live->filings);
+	name_table_grow_commit(&live->routes);
+	for(i = 0; i < w->count; i++) {
+		struct steering_change *c = &w->changes[i];
+		int r;
+		if(c->kind == 'f') {
+			if(c->status == FILING_NONE)
+				r = name_table_remove(&live->filings, c->name,
+					c->name_len, NULL) >= 0 ? 0 : -1;
+			else
+				r = name_table_put(&live->filings, c->name,
+					c->name_len, filing_to_value(c->status),
+					w->seen, NULL);
+		} else if(c->route == NULL) {
+			r = name_table_remove(&live->routes, c->name,
+				c->name_len, &old[i]) >= 0 ? 0 : -1;
+		} else {
+			r = name_table_put(&live->routes, c->name,
+				c->name_len, c->route, w->seen, &old[i]);
+			if(r == 0)
+				c->route = NULL; /* the table owns it now */
+		}
+		if(r == 0)
+			applied++;
+		else
+			added[i] = 0;
+	}
+	table_changed(live);
+	pthread_rwlock_unlock(&live->lock);
+	for(i = 0; i < w->count; i++)
+		route_free((struct route *)old[i]);
+	free(old);
+	return applied;
+}
+
+long
+steering_writer_commit(struct steering_writer *w,
+	steering_routes_added_fn routes_added, void *ctx)
+{
+	uint8_t *added;
+	const uint8_t **names;
+	size_t *lens, i, n = 0;
+	long applied;
+
+	if(w->fresh != NULL)
+		return writer_commit_fresh(w);
+	if(w->count == 0) {
+		writer_release(w);
+		return 0;
+	}
+	added = malloc(w->count);
+	if(added == NULL) {
+		writer_release(w);
+		return -1;
+	}
+	applied = writer_commit_changes(w, added);
+	if(applied > 0 && routes_added != NULL) {
+		names = malloc(w->count * sizeof(*names));
+		lens = malloc(w->count * sizeof(*lens));
+		if(names != NULL && lens != NULL) {
+			for(i = 0; i < w->count; i++) {
+				if(!added[i])
+					continue;
+				names[n] = w->changes[i].name;
+				lens[n++] = w->changes[i].name_len;
+			}
+			if(n > 0)
+				routes_added(ctx, names, lens, n);
+		}
+		free(names);
+		free(lens);
+	}
+	free(added);
+	writer_release(w);
+	return applied;
+}
+
+void
+steering_writer_abort(struct steering_writer *w)
+{
+	if(w->fresh != NULL) {
+		steering_table_destroy(w->fresh);
+		free(w->fresh);
+		w->fresh = NULL;
+	}
+	writer_release(w);
 }

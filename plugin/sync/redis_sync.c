@@ -20,10 +20,12 @@
 #include <unistd.h>
 #include <hiredis/hiredis.h>
 #include "cnroute/dname.h"
+#include "cnroute/keyspace.h"
 #include "cnroute/log.h"
 #include "cnroute/record.h"
 #include "cnroute/redis_sync.h"
 #include "reply_arena.h"
+#include "sync_apply.h"
 
 /** Keys fetched per pipelined batch. */
 #define SYNC_BATCH 1000
@@ -71,8 +73,6 @@ struct sync_run {
 	redisContext *sub;
 	/** connection state */
 	enum sync_state state;
-	/** generation of the running or last full reconciliation */
-	uint32_t generation;
 	/** keys to fetch again */
 	struct pending_keys pending;
 	/** the notification channel prefix, "__keyspace@0__:" */
@@ -83,9 +83,15 @@ struct sync_run {
 	char where[300];
 	/** when the table was last known equal to Redis (monotonic ms) */
 	uint64_t last_in_sync;
-	/** report new routes through route_added: not during the first
-	 *  load, when nothing can have been cached for them yet */
-	int report_new_routes;
+	/** the keys read so far: spellings, bad keys reported */
+	struct keyspace ks;
+	/** the changes being prepared (a reconciliation, or the keys named
+	 *  by a batch of notifications), committed all at once */
+	struct steering_writer w;
+	/** whether w was begun and not yet committed or aborted */
+	int w_active;
+	/** whether w builds a fresh table */
+	int w_fresh;
 };
 
 /** Milliseconds on the monotonic clock. */
@@ -105,50 +111,6 @@ timeval_ms(int ms)
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	return tv;
-}
-
-int
-redis_key_classify(const char *prefix, const char *key, size_t key_len,
-	uint8_t *name, size_t *name_len)
-{
-	static const char filing[] = "filing:", route[] = "route:";
-	size_t plen = strlen(prefix);
-	const char *rest;
-	size_t rest_len;
-	int kind;
-	if(key_len < plen || memcmp(key, prefix, plen) != 0)
-		return 0;
-	rest = key + plen;
-	rest_len = key_len - plen;
-	if(rest_len > sizeof(filing) - 1 &&
-		memcmp(rest, filing, sizeof(filing) - 1) == 0) {
-		kind = 'f';
-		rest += sizeof(filing) - 1;
-		rest_len -= sizeof(filing) - 1;
-	} else if(rest_len > sizeof(route) - 1 &&
-		memcmp(rest, route, sizeof(route) - 1) == 0) {
-		kind = 'r';
-		rest += sizeof(route) - 1;
-		rest_len -= sizeof(route) - 1;
-	} else {
-		return 0;
-	}
-	if(dname_from_text_len(rest, rest_len, name, name_len) != 0)
-		return -1;
-	/* the root is never a filing or a managed name */
-	if(*name_len <= 1)
-		return -1;
-	return kind;
-}
-
-/** Print a key for a log line: at most 200 bytes, control bytes as '?'. */
-static void
-key_printable(const char *key, size_t len, char *out, size_t out_size)
-{
-	size_t i, n = len < out_size - 1 ? len : out_size - 1;
-	for(i = 0; i < n; i++)
-		out[i] = (key[i] < 0x20 || key[i] == 0x7f) ? '?' : key[i];
-	out[n] = 0;
 }
 
 /** Forget the pending keys. */
@@ -405,112 +367,83 @@ sync_connect(struct sync_run *run, char *err, size_t err_size)
 	return 0;
 }
 
-/** Log a skipped record and count it. */
+/** The keyspace's reports: one log line per change of a bad key, counted. */
 static void
-sync_skip(struct sync_run *run, const char *key, size_t key_len,
-	const char *why)
+sync_report(void *ctx, enum keyspace_note note, const char *message)
 {
-	char printable[201];
-	key_printable(key, key_len, printable, sizeof(printable));
-	STATS_INC(run->sync->stats, records_skipped);
-	cnroute_log(CNROUTE_LOG_WARNING, "skipped record %s: %s", printable,
-		why);
-}
+	struct sync_run *run = ctx;
 
-/** Remove whatever the table holds for a key. */
-static void
-sync_remove(struct sync_run *run, int kind, const uint8_t *name,
-	size_t name_len)
-{
-	if(kind == 'f')
-		steering_del_filing(run->sync->table, name, name_len);
-	else
-		steering_del_route(run->sync->table, name, name_len);
+	(void)note;
+	STATS_INC(run->sync->stats, records_skipped);
+	cnroute_log(CNROUTE_LOG_WARNING, "%s", message);
 }
 
 /**
- * Store the value of one key, as read by HGETALL, into the table.
- * A key that is gone is removed; a key that can't be parsed is logged,
- * counted and removed (fail closed: a broken filing is no filing).
+ * Begin a batch of changes.
+ * @param fresh: build a fresh table (a first load).
+ * @param seen: the generation to mark entries with.
+ * @return 0 or -1 out of memory.
  */
+static int
+sync_changes_begin(struct sync_run *run, int fresh, uint32_t seen)
+{
+	if(steering_writer_begin(&run->w, run->sync->table, fresh, seen) != 0)
+		return -1;
+	run->w_active = 1;
+	run->w_fresh = fresh;
+	return 0;
+}
+
+/** Called by the commit with the names that gained a route. */
+static void
+sync_routes_added(void *ctx, const uint8_t *const *names,
+	const size_t *lens, size_t count)
+{
+	struct sync_run *run = ctx;
+
+	if(run->sync->routes_added != NULL)
+		run->sync->routes_added(run->sync->routes_added_ctx, names,
+			lens, count);
+}
+
+/**
+ * Make the batch visible to queries, all at once.
+ * @return the number of changes, or -1 out of memory (the batch is lost;
+ *	the next full reconciliation brings it again).
+ */
+static long
+sync_changes_commit(struct sync_run *run)
+{
+	long n;
+
+	if(!run->w_active)
+		return 0;
+	run->w_active = 0;
+	n = steering_writer_commit(&run->w, sync_routes_added, run);
+	if(n < 0)
+		cnroute_log(CNROUTE_LOG_ERROR, "out of memory applying "
+			"changes from Redis");
+	return n;
+}
+
+/** Drop the batch (the connection failed half-way). */
+static void
+sync_changes_abort(struct sync_run *run)
+{
+	if(!run->w_active)
+		return;
+	run->w_active = 0;
+	steering_writer_abort(&run->w);
+}
+
+/** Apply one key's HGETALL reply to the batch. */
 static void
 sync_apply(struct sync_run *run, const char *key, size_t key_len,
 	const redisReply *reply)
 {
-	struct record_field fields[32];
-	uint8_t name[DNAME_MAX_WIRE];
-	size_t name_len, i, count;
-	char err[RECORD_ERR_MAX];
-	int kind = redis_key_classify(run->sync->conf->key_prefix, key,
-		key_len, name, &name_len);
-	if(kind == 0)
-		return;
-	if(kind < 0) {
-		sync_skip(run, key, key_len, "malformed domain name in key");
-		return;
-	}
-	if(reply->type == REDIS_REPLY_ERROR) {
-		/* WRONGTYPE: someone stored a non-hash under our key */
-		sync_skip(run, key, key_len, "not a hash");
-		sync_remove(run, kind, name, name_len);
-		return;
-	}
-	if(reply->type != REDIS_REPLY_ARRAY || reply->elements % 2 != 0) {
-		sync_skip(run, key, key_len, "unexpected reply from Redis");
-		sync_remove(run, kind, name, name_len);
-		return;
-	}
-	if(reply->elements == 0) {
-		/* deleted or expired */
-		sync_remove(run, kind, name, name_len);
-		return;
-	}
-	count = reply->elements / 2;
-	if(count > sizeof(fields) / sizeof(fields[0])) {
-		sync_skip(run, key, key_len, "more than 32 fields");
-		sync_remove(run, kind, name, name_len);
-		return;
-	}
-	for(i = 0; i < count; i++) {
-		const redisReply *f = reply->element[2 * i];
-		const redisReply *v = reply->element[2 * i + 1];
-		fields[i].name = f->str ? f->str : "";
-		fields[i].name_len = f->str ? f->len : 0;
-		fields[i].value = v->str ? v->str : "";
-		fields[i].value_len = v->str ? v->len : 0;
-	}
-	if(kind == 'f') {
-		enum filing_status status;
-		if(filing_parse(fields, count, &status, err) != 0) {
-			sync_skip(run, key, key_len, err);
-			sync_remove(run, kind, name, name_len);
-			return;
-		}
-		if(steering_set_filing(run->sync->table, name, name_len,
-			status, run->generation) < 0)
-			cnroute_log(CNROUTE_LOG_ERROR, "out of memory storing "
-				"a filing");
-	} else {
-		/* only asked when it will be reported: not during the
-		 * first load, where it would be one more probe per route */
-		int is_new = run->report_new_routes &&
-			!steering_has_route(run->sync->table, name, name_len);
-		struct route *route = route_parse_new(fields, count, err);
-		if(route == NULL) {
-			sync_skip(run, key, key_len, err);
-			sync_remove(run, kind, name, name_len);
-			return;
-		}
-		if(steering_set_route(run->sync->table, name, name_len, route,
-			run->generation) < 0) {
-			cnroute_log(CNROUTE_LOG_ERROR, "out of memory storing "
-				"a route");
-			return;
-		}
-		if(is_new && run->sync->route_added)
-			run->sync->route_added(run->sync->route_added_ctx, name,
-				name_len);
-	}
+	if(sync_apply_reply(&run->ks, &run->w, key, key_len, reply) != 0)
+		cnroute_log(CNROUTE_LOG_ERROR, "out of memory applying a "
+			"record from Redis");
 }
 
 /**
@@ -711,7 +644,7 @@ sync_read_batch(struct sync_run *run, struct scan_batch *b, char *err,
 
 /**
  * Fetch the keys named by notifications with pipelined HGETALLs and
- * apply each (a handful at a time, so no overlap is needed).
+ * apply each to the batch of changes.
  * @return 0 or -1 when the connection failed.
  */
 static int
@@ -800,52 +733,67 @@ sub_readable(struct sync_run *run)
 }
 
 /**
- * Fetch again every key named by a notification.
+ * Fetch again every key named by a notification and make all of them
+ * visible at once: keys written together (a MULTI, an import) reach the
+ * table together, so no state in between is ever answered from.
  * @return 0 or -1 when the connection failed.
  */
 static int
 sync_apply_pending(struct sync_run *run, char *err, size_t err_size)
 {
 	size_t done = 0;
+
+	if(run->pending.count == 0)
+		return 0;
+	if(sync_changes_begin(run, 0, run->ks.generation) != 0) {
+		snprintf(err, err_size, "out of memory");
+		return -1;
+	}
 	while(done < run->pending.count) {
 		size_t n = run->pending.count - done;
 		if(n > SYNC_BATCH)
 			n = SYNC_BATCH;
 		if(sync_fetch(run, run->pending.keys + done,
-			run->pending.lens + done, n, err, err_size) != 0)
+			run->pending.lens + done, n, err, err_size) != 0) {
+			sync_changes_abort(run);
 			return -1;
+		}
 		done += n;
 	}
 	pending_clear(&run->pending);
+	(void)sync_changes_commit(run);
 	return 0;
 }
 
+/** Fail a full reconciliation half-way: nothing of it is applied. */
+static void
+sync_full_abort(struct sync_run *run)
+{
+	int fresh = run->w_fresh;
+
+	sync_changes_abort(run);
+	keyspace_full_abort(&run->ks, fresh);
+}
+
 /**
- * Full reconciliation: every key under the prefix is read and stored,
- * then entries not seen are swept. Notifications arriving meanwhile are
- * queued (so the subscriber's output buffer in Redis does not overflow)
- * and applied after the sweep, when they can only bring news.
+ * Read every key under the prefix into the batch, pipelined (see the
+ * comment inside).
  * @return 0 or -1 when the connection failed.
  */
 static int
-sync_full(struct sync_run *run, char *err, size_t err_size)
+sync_scan_all(struct sync_run *run, char *err, size_t err_size)
 {
 	char cursor[32] = "0", match[600];
-	uint64_t start = now_ms();
-	size_t removed, filings, routes;
-	unsigned long long skipped_before = atomic_load(
-		&run->sync->stats->records_skipped);
 	struct scan_batch *batch = calloc(SYNC_IN_FLIGHT, sizeof(*batch));
 	redisReplyObjectFunctions *own_functions;
 	size_t oldest = 0, known = 0, i;
 	int scan_pending = 1;
-	prefix_pattern("", run->sync->conf->key_prefix, match, sizeof(match));
 
+	prefix_pattern("", run->sync->conf->key_prefix, match, sizeof(match));
 	if(!batch) {
 		snprintf(err, err_size, "out of memory");
 		return -1;
 	}
-	run->generation++;
 	own_functions = reply_arena_attach(run->cmd, &batch[0].arena);
 	/* A pipeline: while this thread applies batch k, Redis answers
 	 * batches k+1 and k+2. On the wire, per batch j: [SCAN for batch
@@ -889,21 +837,7 @@ sync_full(struct sync_run *run, char *err, size_t err_size)
 	for(i = 0; i < SYNC_IN_FLIGHT; i++)
 		reply_arena_free(&batch[i].arena);
 	free(batch);
-
-	removed = steering_table_sweep(run->sync->table, run->generation);
-	steering_table_counts(run->sync->table, &filings, &routes);
-	STATS_INC(run->sync->stats, full_syncs);
-	atomic_store(&run->sync->stats->last_full_sync, (long long)time(NULL));
-	if(!run->report_new_routes && run->sync->route_added)
-		run->sync->route_added(run->sync->route_added_ctx, NULL, 0);
-	run->report_new_routes = 1;
-	cnroute_log(CNROUTE_LOG_INFO, "reconciled with Redis at %s: %zu "
-		"filings, %zu routes, %llu records skipped, %zu removed, "
-		"in %llu ms", run->where, filings, routes,
-		(unsigned long long)atomic_load(&run->sync->stats->records_skipped)
-		- skipped_before, removed,
-		(unsigned long long)(now_ms() - start));
-	return sync_apply_pending(run, err, err_size);
+	return 0;
 fail:
 	/* The reader keeps the arena functions: it may hold a reply half
 	 * built in an arena, which only their no-op free may be given. The
@@ -912,6 +846,62 @@ fail:
 		reply_arena_free(&batch[i].arena);
 	free(batch);
 	return -1;
+}
+
+/**
+ * Full reconciliation: every key under the prefix is read, the entries
+ * whose keys are gone are removed, and all of it becomes visible to
+ * queries at once, in one commit. The first load builds a fresh table
+ * (nothing to compare with); later ones change only what differs.
+ * Notifications arriving meanwhile are queued (so the subscriber's output
+ * buffer in Redis does not overflow) and applied after the commit, when
+ * they can only bring news.
+ * @return 0 or -1 when the connection failed.
+ */
+static int
+sync_full(struct sync_run *run, char *err, size_t err_size)
+{
+	uint64_t start = now_ms();
+	size_t filings, routes;
+	unsigned long long skipped_before = atomic_load(
+		&run->sync->stats->records_skipped);
+	int fresh, first = !steering_table_is_loaded(run->sync->table);
+	long removed = 0, changed;
+	uint32_t seen;
+
+	steering_table_counts(run->sync->table, &filings, &routes);
+	fresh = filings + routes == 0;
+	seen = keyspace_full_begin(&run->ks, fresh);
+	if(sync_changes_begin(run, fresh, seen) != 0) {
+		keyspace_full_abort(&run->ks, fresh);
+		snprintf(err, err_size, "out of memory");
+		return -1;
+	}
+	if(sync_scan_all(run, err, err_size) != 0) {
+		sync_full_abort(run);
+		return -1;
+	}
+	if(keyspace_full_end(&run->ks, &run->w) != 0 ||
+		(removed = steering_writer_sweep(&run->w)) < 0) {
+		sync_full_abort(run);
+		snprintf(err, err_size, "out of memory");
+		return -1;
+	}
+	changed = sync_changes_commit(run);
+	steering_table_set_loaded(run->sync->table);
+	steering_table_counts(run->sync->table, &filings, &routes);
+	STATS_INC(run->sync->stats, full_syncs);
+	atomic_store(&run->sync->stats->last_full_sync, (long long)time(NULL));
+	if(first && run->sync->routes_added)
+		run->sync->routes_added(run->sync->routes_added_ctx, NULL, NULL,
+			0);
+	cnroute_log(CNROUTE_LOG_INFO, "reconciled with Redis at %s: %zu "
+		"filings, %zu routes, %ld changes (%ld removals), %llu records "
+		"reported, in %llu ms", run->where, filings, routes, changed,
+		removed, (unsigned long long)atomic_load(
+		&run->sync->stats->records_skipped) - skipped_before,
+		(unsigned long long)(now_ms() - start));
+	return sync_apply_pending(run, err, err_size);
 }
 
 /** Write the stats file, if one is configured. */
@@ -1022,6 +1012,13 @@ sync_main(void *arg)
 	else
 		snprintf(run.where, sizeof(run.where), "%s:%d",
 			sync->conf->redis_host, sync->conf->redis_port);
+	if(keyspace_init(&run.ks, sync->conf->key_prefix, sync_report,
+		&run) != 0) {
+		/* the table stays unloaded: nobody gets the CN pool */
+		cnroute_log(CNROUTE_LOG_ERROR, "out of memory starting the "
+			"Redis sync thread");
+		return NULL;
+	}
 
 	while(1) {
 		uint64_t now = now_ms(), next;
@@ -1086,23 +1083,24 @@ sync_main(void *arg)
 				* 1000;
 		}
 	}
+	sync_changes_abort(&run);
 	sync_disconnect(&run);
 	pending_clear(&run.pending);
 	free(run.pending.keys);
 	free(run.pending.lens);
+	keyspace_free(&run.ks);
 	return NULL;
 }
 
 int
 redis_sync_start(struct redis_sync *sync, const struct cnroute_conf *conf,
 	struct steering_table *table, struct cnroute_stats *stats,
-	void (*route_added)(void *ctx, const uint8_t *name, size_t name_len),
-	void *route_added_ctx)
+	steering_routes_added_fn routes_added, void *routes_added_ctx)
 {
 	int rc;
 	memset(sync, 0, sizeof(*sync));
-	sync->route_added = route_added;
-	sync->route_added_ctx = route_added_ctx;
+	sync->routes_added = routes_added;
+	sync->routes_added_ctx = routes_added_ctx;
 	sync->conf = conf;
 	sync->table = table;
 	sync->stats = stats;

@@ -1,118 +1,329 @@
 /*
- * cache.c - dropping answers Unbound cached for names that became managed.
+ * cache.c - what Unbound's caches may hold of managed names.
  *
  * Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
  *
  * Unbound's worker answers from the message cache before any module runs
- * (daemon/worker.c). Steered answers are never stored, but a name resolved
- * normally before its route existed may be: that answer would be served,
- * unsteered, until its TTL ran out. When a route appears, the entries for
- * the name are marked expired, the way "unbound-control flush_zone" does,
- * so the next query reaches the module. Called from the sync thread; the
- * message cache has its own locks.
+ * (daemon/worker.c), and the iterator builds answers from the RRset cache.
+ * So nothing cnroute did not decide may be stored under a managed name,
+ * and nothing stored before a name became managed may stay:
+ *  - cnroute's own answers are never stored (no_cache_store);
+ *  - cnroute_query_response, an inplace callback the iterator calls on
+ *    every response from an authoritative server before it stores it,
+ *    sets no_cache_store on the query when the response holds records of
+ *    a managed name, or a CNAME to one (an upstream chain into it);
+ *  - when names become managed, cnroute_forget_cached removes every
+ *    message whose answer touches them, and their RRsets. Removed, not
+ *    expired: with serve-expired an expired entry is still served, and
+ *    its refresh goes through cnroute, which stores nothing, so it would
+ *    never be replaced;
+ *  - answers that went through an upstream chain into a managed name are
+ *    removed once more by the query that found it (chain.c), in case the
+ *    iterator stored one from parts it had cached before.
+ * cnroute_forget_cached runs on the sync thread; the message and RRset
+ * caches have their own locks, taken in Unbound's order (a message entry,
+ * then RRset entries).
  */
 #include "config.h"
-#include <time.h>
+#include <stdlib.h>
+#include <string.h>
 #include "cnroute_module.h"
 #include "cnroute/dname.h"
 #include "cnroute/log.h"
 #include "services/cache/dns.h"
+#include "services/cache/rrset.h"
 #include "util/data/dname.h"
 #include "util/data/msgreply.h"
+#include "util/data/packed_rrset.h"
 #include "util/net_help.h"
 #include "util/storage/slabhash.h"
 #include "sldns/rrdef.h"
 
-/** Mark a cached reply expired (the entry is write-locked). */
-static void
-cache_expire(struct reply_info *rep, time_t expired)
+/** Whether a name (uncompressed wire, any case, at most max bytes) is
+ *  managed. */
+static int
+name_is_managed(struct cnroute_env *ce, const uint8_t *name, size_t max)
 {
-	if(rep->ttl > expired) {
-		rep->ttl = expired;
-		rep->prefetch_ttl = expired;
-		rep->serve_expired_ttl = expired;
-	}
+	uint8_t canon[DNAME_MAX_WIRE];
+	size_t len;
+
+	if(dname_canonicalize(name, max, canon, &len) != 0)
+		return 0;
+	return steering_table_is_managed(&ce->table, canon, len);
 }
 
-/** What the traversal for a wildcard looks for. */
-struct cache_below {
-	/** the wildcard's parent: entries strictly below it are expired */
-	uint8_t *parent;
-	/** a time in the past */
-	time_t expired;
-	/** entries expired */
-	size_t count;
-};
-
-/** Traversal callback: expire an entry below the wildcard's parent. */
-static void
-cache_expire_below(struct lruhash_entry *e, void *arg)
+/** Whether an rrset (owned by the caller, or locked) is of a managed name
+ *  or, for a CNAME, points at one. */
+static int
+rrset_is_managed(struct cnroute_env *ce, struct ub_packed_rrset_key *k)
 {
-	struct cache_below *below = arg;
-	struct msgreply_entry *k = e->key;
-	if(dname_strict_subdomain_c(k->key.qname, below->parent)) {
-		cache_expire(e->data, below->expired);
-		below->count++;
-	}
+	struct packed_rrset_data *data = k->entry.data;
+
+	if(name_is_managed(ce, k->rk.dname, k->rk.dname_len))
+		return 1;
+	if(ntohs(k->rk.type) == LDNS_RR_TYPE_CNAME && data &&
+		data->count > 0 && data->rr_len[0] > 2 &&
+		name_is_managed(ce, data->rr_data[0] + 2, data->rr_len[0] - 2))
+		return 1;
+	return 0;
 }
 
-/** Expire the answers of the types a route steers, for one name. */
-static size_t
-cache_expire_name(struct module_env *env, const uint8_t *name,
-	size_t name_len, time_t now)
+int
+cnroute_query_response(struct module_qstate *qstate,
+	struct dns_msg *response, int id, void *cb_args)
 {
-	static const uint16_t types[] = {LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA,
-		LDNS_RR_TYPE_CNAME};
-	static const uint16_t flags[] = {0, BIT_CD};
-	size_t t, f, count = 0;
-	for(t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
-		for(f = 0; f < sizeof(flags) / sizeof(flags[0]); f++) {
-			struct msgreply_entry *e = msg_cache_lookup(env,
-				(uint8_t *)name, name_len, types[t],
-				LDNS_RR_CLASS_IN, flags[f], now, 1);
-			if(!e)
-				continue;
-			cache_expire(e->entry.data, now - 3);
-			lock_rw_unlock(&e->entry.lock);
-			count++;
+	struct cnroute_env *ce = cb_args;
+	struct reply_info *rep = response ? response->rep : NULL;
+	size_t i;
+
+	(void)id;
+	/* Before the first load nothing is known to be managed; what is
+	 * stored meanwhile is removed when the load is committed. */
+	if(!rep || qstate->no_cache_store ||
+		!steering_table_is_loaded(&ce->table))
+		return 1;
+	for(i = 0; i < rep->rrset_count; i++) {
+		if(rrset_is_managed(ce, rep->rrsets[i])) {
+			qstate->no_cache_store = 1;
+			break;
 		}
 	}
-	return count;
+	return 1;
 }
 
 void
-cnroute_forget_cached(void *ctx, const uint8_t *name, size_t name_len)
+cnroute_cache_remove_msg(struct module_qstate *qstate, const uint8_t *name,
+	size_t name_len, uint16_t qtype)
+{
+	/* The key hashes the CD flag for AAAA only; remove both forms. */
+	msg_cache_remove(qstate->env, (uint8_t *)name, name_len, qtype,
+		qstate->qinfo.qclass, 0);
+	msg_cache_remove(qstate->env, (uint8_t *)name, name_len, qtype,
+		qstate->qinfo.qclass, BIT_CD);
+}
+
+/** A message or RRset cache entry to remove, copied out of the entry. */
+struct doomed {
+	/** the entry's hash */
+	hashvalue_type hash;
+	/** the name (malloced) */
+	uint8_t *name;
+	/** its length */
+	size_t name_len;
+	/** type, class (host order) */
+	uint16_t type, dclass;
+	/** RRset key flags */
+	uint32_t flags;
+};
+
+/** What a traversal collects. */
+struct purge {
+	/** module-wide state */
+	struct cnroute_env *ce;
+	/** entries to remove */
+	struct doomed *list;
+	/** number */
+	size_t count;
+	/** room */
+	size_t capacity;
+	/** set when an allocation failed (the purge is then partial) */
+	int failed;
+};
+
+/** Note an entry to remove. */
+static void
+purge_add(struct purge *p, hashvalue_type hash, const uint8_t *name,
+	size_t name_len, uint16_t type, uint16_t dclass, uint32_t flags)
+{
+	struct doomed *d;
+
+	if(p->failed)
+		return;
+	if(p->count == p->capacity) {
+		size_t cap = p->capacity ? p->capacity * 2 : 64;
+		struct doomed *more = realloc(p->list, cap * sizeof(*more));
+		if(!more) {
+			p->failed = 1;
+			return;
+		}
+		p->list = more;
+		p->capacity = cap;
+	}
+	d = &p->list[p->count];
+	d->name = malloc(name_len);
+	if(!d->name) {
+		p->failed = 1;
+		return;
+	}
+	memcpy(d->name, name, name_len);
+	d->name_len = name_len;
+	d->hash = hash;
+	d->type = type;
+	d->dclass = dclass;
+	d->flags = flags;
+	p->count++;
+}
+
+/**
+ * Whether a cached reply holds data of a managed name. Its RRsets are
+ * read under their own locks, and only while they are still the ones the
+ * reply refers to (their id unchanged).
+ */
+static int
+reply_touches_managed(struct cnroute_env *ce, struct reply_info *rep)
+{
+	size_t i;
+	int managed = 0;
+
+	for(i = 0; i < rep->rrset_count && !managed; i++) {
+		struct ub_packed_rrset_key *k = rep->ref[i].key;
+		if(!k)
+			continue;
+		lock_rw_rdlock(&k->entry.lock);
+		if(k->id == rep->ref[i].id && k->id != 0)
+			managed = rrset_is_managed(ce, k);
+		lock_rw_unlock(&k->entry.lock);
+	}
+	return managed;
+}
+
+/** Traversal of the message cache (entry locked): note doomed entries. */
+static void
+purge_msg(struct lruhash_entry *e, void *arg)
+{
+	struct purge *p = arg;
+	struct msgreply_entry *k = e->key;
+
+	if(name_is_managed(p->ce, k->key.qname, k->key.qname_len) ||
+		reply_touches_managed(p->ce, e->data))
+		purge_add(p, e->hash, k->key.qname, k->key.qname_len,
+			k->key.qtype, k->key.qclass, 0);
+}
+
+/** Traversal of the RRset cache (entry locked): note doomed RRsets. */
+static void
+purge_rrset(struct lruhash_entry *e, void *arg)
+{
+	struct purge *p = arg;
+	struct ub_packed_rrset_key *k = e->key;
+
+	if(k->id != 0 && e->data && rrset_is_managed(p->ce, k))
+		purge_add(p, e->hash, k->rk.dname, k->rk.dname_len,
+			ntohs(k->rk.type), ntohs(k->rk.rrset_class),
+			k->rk.flags);
+}
+
+/** Remove the noted message entries. */
+static void
+purge_remove_msgs(struct module_env *env, struct purge *p)
+{
+	size_t i;
+
+	for(i = 0; i < p->count; i++) {
+		struct query_info q;
+		memset(&q, 0, sizeof(q));
+		q.qname = p->list[i].name;
+		q.qname_len = p->list[i].name_len;
+		q.qtype = p->list[i].type;
+		q.qclass = p->list[i].dclass;
+		/* the key of a message entry starts with its query_info */
+		slabhash_remove(env->msg_cache, p->list[i].hash, &q);
+	}
+}
+
+/** Remove the noted RRsets. */
+static void
+purge_remove_rrsets(struct module_env *env, struct purge *p)
+{
+	size_t i;
+
+	for(i = 0; i < p->count; i++)
+		rrset_cache_remove(env->rrset_cache, p->list[i].name,
+			p->list[i].name_len, p->list[i].type,
+			p->list[i].dclass, p->list[i].flags);
+}
+
+/** Free what a traversal noted. */
+static void
+purge_clear(struct purge *p)
+{
+	size_t i;
+
+	for(i = 0; i < p->count; i++)
+		free(p->list[i].name);
+	free(p->list);
+	p->list = NULL;
+	p->count = p->capacity = 0;
+}
+
+/**
+ * Remove every cached message and RRset that holds data of a name the
+ * table manages (entries are collected during a traversal, then removed:
+ * an entry can't be removed while the traversal holds its lock).
+ * @return entries removed.
+ */
+static size_t
+cache_purge_managed(struct cnroute_env *ce)
+{
+	struct module_env *env = ce->env;
+	struct purge p;
+	size_t removed = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.ce = ce;
+	if(env->msg_cache) {
+		slabhash_traverse(env->msg_cache, 0, purge_msg, &p);
+		purge_remove_msgs(env, &p);
+		removed += p.count;
+		purge_clear(&p);
+	}
+	if(env->rrset_cache) {
+		p.failed = 0;
+		slabhash_traverse(&env->rrset_cache->table, 0, purge_rrset, &p);
+		purge_remove_rrsets(env, &p);
+		removed += p.count;
+		purge_clear(&p);
+	}
+	if(p.failed)
+		cnroute_log(CNROUTE_LOG_ERROR, "out of memory removing cached "
+			"answers of managed names: clearing the caches");
+	if(p.failed) {
+		if(env->msg_cache)
+			slabhash_clear(env->msg_cache);
+		if(env->rrset_cache)
+			slabhash_clear(&env->rrset_cache->table);
+	}
+	return removed;
+}
+
+void
+cnroute_forget_cached(void *ctx, const uint8_t *const *names,
+	const size_t *lens, size_t count)
 {
 	struct cnroute_env *ce = ctx;
-	time_t now = time(NULL);
-	size_t count;
+	size_t removed;
 	char text[DNAME_MAX_TEXT];
-	if(!ce->env || !ce->env->msg_cache)
+
+	(void)lens;
+	if(!ce->env)
 		return;
-	if(!name) {
-		/* first load done: anything cached before may be for a
-		 * managed name; there is no telling which */
-		if(atomic_exchange(&ce->cached_before_load, 0)) {
-			slabhash_clear(ce->env->msg_cache);
-			cnroute_log(CNROUTE_LOG_INFO, "message cache cleared: "
-				"answers were cached before the first load");
-		}
+	if(!names) {
+		/* first load committed: anything cached before may be of a
+		 * managed name */
+		if(!atomic_exchange(&ce->cached_before_load, 0))
+			return;
+		removed = cache_purge_managed(ce);
+		cnroute_log(CNROUTE_LOG_INFO, "first load: %zu cached entries "
+			"of managed names removed", removed);
 		return;
 	}
-	if(dname_is_wildcard(name)) {
-		struct cache_below below;
-		below.parent = (uint8_t *)dname_parent(name);
-		below.expired = now - 3;
-		below.count = 0;
-		slabhash_traverse(ce->env->msg_cache, 1, cache_expire_below,
-			&below);
-		count = below.count;
-	} else {
-		count = cache_expire_name(ce->env, name, name_len, now);
-	}
-	if(count) {
-		dname_to_text(name, text);
-		cnroute_log(CNROUTE_LOG_INFO, "new route %s: %zu cached "
-			"answers expired", text, count);
+	/* One pass over the caches for the whole batch: the table says
+	 * which names are managed now, the new ones among them. */
+	removed = cache_purge_managed(ce);
+	if(removed > 0) {
+		dname_to_text(names[0], text);
+		cnroute_log(CNROUTE_LOG_INFO, "%zu new route%s (%s%s): %zu "
+			"cached entries removed", count, count == 1 ? "" : "s",
+			text, count > 1 ? ", ..." : "", removed);
 	}
 }

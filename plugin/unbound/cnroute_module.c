@@ -4,12 +4,22 @@
  *
  * Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
  *
- * For a new query the module asks the steering table (plugin/policy) and
- * then either answers at once (address pools), answers with a CNAME and
- * waits for the target's sub-query (CNAME pools), or passes the query on
- * to the validator and iterator (unmanaged names, other types, empty
- * pools). Every state of a managed name is made unique in the mesh and is
- * never stored in the caches, so no client's answer reaches another.
+ * Every query of class IN that reaches the module is decided from the
+ * steering table (plugin/policy): a new client query, and, as Unbound's
+ * own modules do, a state that arrives with module_event_pass and no state
+ * of ours (a sub-query, a prefetch, the iterator's and validator's own
+ * lookups), since any of them may land on a managed name. Then:
+ *  - address pools are answered at once;
+ *  - CNAME pools are answered with the CNAME, the chain followed through
+ *    managed targets, and the first name cnroute does not answer resolved
+ *    by a sub-query (chain.c);
+ *  - everything else goes on to the validator and iterator, and when they
+ *    are done the answer is looked through for an upstream CNAME chain
+ *    into a managed name, which cnroute then answers for (chain.c).
+ * A state cnroute answers for is never stored in the caches
+ * (no_cache_store, and cache.c keeps upstream answers for managed names
+ * out), and one that waits is taken out of mesh aggregation, so no
+ * client's answer reaches another.
  */
 #include "config.h"
 #include <stdlib.h>
@@ -18,6 +28,7 @@
 #include "cnroute_module.h"
 #include "cnroute/dname.h"
 #include "cnroute/log.h"
+#include "cnroute/public_suffix.h"
 #include "dynlibmod/dynlibmod.h"
 #include "services/cache/dns.h"
 #include "services/mesh.h"
@@ -70,16 +81,22 @@ cnroute_env_get(struct module_env *env, int id)
 
 /** Free the module-wide state (also after a half-done init). */
 static void
-cnroute_env_free(struct cnroute_env *ce)
+cnroute_env_free(struct cnroute_env *ce, struct dynlibmod_env *de, int id)
 {
 	if(!ce)
 		return;
 	redis_sync_stop(&ce->sync);
+	/* the callback's argument is ce: take it out before ce goes */
+	if(ce->callback_registered)
+		de->inplace_cb_delete_wrapped(ce->env, inplace_cb_query_response,
+			id);
 	if(ce->table_ready)
 		steering_table_destroy(&ce->table);
 	geoip_close(ce->geoip);
 	conf_free(&ce->conf);
 	free(ce);
+	/* the sync thread, its only other user, has stopped */
+	public_suffix_release();
 }
 
 int
@@ -96,6 +113,7 @@ init(struct module_env *env, int id)
 		log_err("cnroute: out of memory");
 		return 0;
 	}
+	ce->env = env;
 	if(conf_read(path, &ce->conf, err) != 0) {
 		log_err("cnroute: %s", err);
 		free(ce);
@@ -105,27 +123,30 @@ init(struct module_env *env, int id)
 	if(!ce->geoip) {
 		log_err("cnroute: %s:%d: geoip-db: %s", path,
 			ce->conf.geoip_db_line, err);
-		cnroute_env_free(ce);
+		cnroute_env_free(ce, de, id);
 		return 0;
 	}
 	if(steering_table_init(&ce->table) != 0) {
 		log_err("cnroute: out of memory");
-		cnroute_env_free(ce);
+		cnroute_env_free(ce, de, id);
 		return 0;
 	}
 	ce->table_ready = 1;
-	/* ECS queries must not share a mesh state: each carries its own
-	 * client. bypass_cache_stage stays 0 so that unmanaged names are
-	 * still answered from the cache without reaching the module. */
-	if(!edns_register_option(ECS_OPTION_CODE, 0, 1, env)) {
-		log_err("cnroute: cannot register the EDNS Client Subnet option");
-		cnroute_env_free(ce);
+	/* The ECS option is not registered: registering it with
+	 * no_aggregation would keep every ECS query, managed or not, out of
+	 * mesh aggregation. Managed states that wait are made unique one by
+	 * one (cnroute_make_unique); unmanaged ones aggregate as usual. */
+	/* In-place callbacks can only be registered in init. */
+	if(!de->inplace_cb_register_wrapped((void *)cnroute_query_response,
+		inplace_cb_query_response, ce, env, id)) {
+		log_err("cnroute: cannot register the query response callback");
+		cnroute_env_free(ce, de, id);
 		return 0;
 	}
-	ce->env = env;
+	ce->callback_registered = 1;
 	if(redis_sync_start(&ce->sync, &ce->conf, &ce->table, &ce->stats,
 		cnroute_forget_cached, ce) != 0) {
-		cnroute_env_free(ce);
+		cnroute_env_free(ce, de, id);
 		return 0;
 	}
 	de->dyn_env = ce;
@@ -140,13 +161,12 @@ deinit(struct module_env *env, int id)
 	struct dynlibmod_env *de = env->modinfo[id];
 	if(!de)
 		return;
-	cnroute_env_free(de->dyn_env);
+	cnroute_env_free(de->dyn_env, de, id);
 	de->dyn_env = NULL;
 	cnroute_log_set_sink(NULL);
 }
 
-/** Allocator handed to the policy: the query's region. */
-static void *
+void *
 cnroute_region_alloc(void *ctx, size_t size)
 {
 	return regional_alloc(ctx, size);
@@ -168,31 +188,30 @@ static __thread struct geoip_cache cnroute_geoip_cache;
  */
 static __thread struct steering_cache cnroute_steering_cache;
 
-/** What the region callback needs. */
-struct cnroute_locate {
-	/** module-wide state */
-	struct cnroute_env *ce;
-	/** the query */
-	struct module_qstate *qstate;
-	/** its module state (ECS, scope out) */
-	struct cnroute_qstate *cq;
-};
-
 /**
  * Region callback for the policy: locate the client by its ECS subnet or
  * its address and say whether it is mainland. Records the network's
  * prefix as the ECS scope. A query with no client (prefetch, internal)
- * or an address the database does not know is not mainland.
+ * or an address the database does not know is not mainland, and neither
+ * is a state several clients wait on (aggregated before the answer was
+ * found to depend on the client): one answer goes to all of them, so it
+ * must be the one that is right for everybody.
  */
-static int
+int
 cnroute_locate_client(void *arg)
 {
 	struct cnroute_locate *lc = arg;
 	struct geoip_location loc;
+	struct mesh_reply *r = lc->qstate->mesh_info ?
+		lc->qstate->mesh_info->reply_list : NULL;
 	uint8_t addr[16];
 	int family;
 	if(atomic_load_explicit(&lc->ce->stats.stale, memory_order_relaxed)) {
 		/* fail closed: the table may miss a revocation */
+		STATS_INC(&lc->ce->stats, fail_closed);
+		return 0;
+	}
+	if(r && r->next) {
 		STATS_INC(&lc->ce->stats, fail_closed);
 		return 0;
 	}
@@ -203,8 +222,6 @@ cnroute_locate_client(void *arg)
 		family = lc->cq->ecs.family == 1 ? 4 : 6;
 		memcpy(addr, lc->cq->ecs.addr, 16);
 	} else {
-		struct mesh_reply *r = lc->qstate->mesh_info ?
-			lc->qstate->mesh_info->reply_list : NULL;
 		struct sockaddr_storage *ss;
 		if(!r)
 			return 0;
@@ -259,7 +276,7 @@ cnroute_read_ecs(struct module_qstate *qstate, struct cnroute_env *ce,
  * the mesh's tree keyed by its unique pointer, so it is taken out and put
  * back with the new key.
  */
-static void
+void
 cnroute_make_unique(struct module_qstate *qstate)
 {
 	struct mesh_state *m = qstate->mesh_info;
@@ -281,8 +298,7 @@ cnroute_finish(struct module_qstate *qstate, int id, struct dns_msg *msg)
 	qstate->ext_state[id] = module_finished;
 }
 
-/** Finish the query with a bare error rcode. */
-static void
+void
 cnroute_error(struct module_qstate *qstate, int id, int rcode)
 {
 	qstate->return_msg = NULL;
@@ -290,38 +306,47 @@ cnroute_error(struct module_qstate *qstate, int id, int rcode)
 	qstate->ext_state[id] = module_finished;
 }
 
+/**
+ * The ECS option goes back with an answer cnroute decided, to the one
+ * client that asked: with several clients waiting on the state (an
+ * upstream chain, aggregated before it reached a managed name), the first
+ * client's option would be echoed to all, so none gets it (the answer
+ * is then the one right for everybody, see cnroute_locate_client).
+ */
+static int
+cnroute_echo_ecs(struct module_qstate *qstate, struct cnroute_qstate *cq)
+{
+	struct mesh_reply *r = qstate->mesh_info ?
+		qstate->mesh_info->reply_list : NULL;
+	if(!cq->has_ecs || (r && r->next))
+		return 0;
+	if(!cq->region_dependent)
+		cq->ecs_scope = 0;
+	return cnroute_reply_ecs(qstate, cq);
+}
+
+void
+cnroute_finish_answer(struct module_qstate *qstate, int id,
+	struct cnroute_qstate *cq)
+{
+	struct dns_msg *msg = cnroute_answer_message(qstate, cq);
+	if(!msg || cnroute_echo_ecs(qstate, cq) != 0) {
+		log_err("cnroute: out of memory building a reply");
+		cnroute_error(qstate, id, LDNS_RCODE_SERVFAIL);
+		return;
+	}
+	cnroute_finish(qstate, id, msg);
+}
+
 /** Pass the query on to the next module. */
 static void
 cnroute_pass(struct module_qstate *qstate, int id, struct cnroute_qstate *cq)
 {
-	if(cq)
-		cq->state = CNROUTE_PASSED;
+	cq->state = CNROUTE_PASSED;
 	qstate->ext_state[id] = module_wait_module;
 }
 
-/**
- * Start resolving the CNAME target with a sub-query.
- * @return 1 if waiting for it, 0 if it could not be started.
- */
-static int
-cnroute_resolve_target(struct module_qstate *qstate,
-	const struct steering_decision *d)
-{
-	struct query_info target;
-	struct module_qstate *sub = NULL;
-	memset(&target, 0, sizeof(target));
-	target.qname = regional_alloc_init(qstate->region, d->cname,
-		d->cname_len);
-	if(!target.qname)
-		return 0;
-	target.qname_len = d->cname_len;
-	target.qtype = qstate->qinfo.qtype;
-	target.qclass = qstate->qinfo.qclass;
-	return (*qstate->env->attach_sub)(qstate, &target, BIT_RD, 0, 0, &sub);
-}
-
-/** Count the answer by pool. */
-static void
+void
 cnroute_count(struct cnroute_env *ce, const struct steering_decision *d)
 {
 	STATS_INC(&ce->stats, queries_managed);
@@ -333,7 +358,8 @@ cnroute_count(struct cnroute_env *ce, const struct steering_decision *d)
 		STATS_INC(&ce->stats, answers_offshore);
 }
 
-/** A new query: decide and answer, wait, or pass on. */
+/** A new query (or a state that is new to us): decide and answer, wait,
+ *  or pass on. */
 static void
 cnroute_new_query(struct module_qstate *qstate, int id,
 	struct cnroute_env *ce)
@@ -357,8 +383,21 @@ cnroute_new_query(struct module_qstate *qstate, int id,
 		cnroute_error(qstate, id, LDNS_RCODE_FORMERR);
 		return;
 	}
-	if(dname_canonicalize(qstate->qinfo.qname, qstate->qinfo.qname_len,
+	/* Only class IN is steered: a CHAOS or HESIOD question for a managed
+	 * name is nobody's address. */
+	if(qstate->qinfo.qclass != LDNS_RR_CLASS_IN ||
+		dname_canonicalize(qstate->qinfo.qname, qstate->qinfo.qname_len,
 		qname, &qname_len) != 0) {
+		cnroute_pass(qstate, id, cq);
+		return;
+	}
+	if(!steering_table_is_loaded(&ce->table)) {
+		/* Nothing is known yet, not even which names are managed: the
+		 * name is resolved as if unmanaged (never the CN pool), and
+		 * what gets cached meanwhile is purged when the first load is
+		 * committed. */
+		STATS_INC(&ce->stats, fail_closed);
+		atomic_store(&ce->cached_before_load, 1);
 		cnroute_pass(qstate, id, cq);
 		return;
 	}
@@ -373,18 +412,14 @@ cnroute_new_query(struct module_qstate *qstate, int id,
 		STATS_INC(&ce->stats, fail_closed);
 	}
 	if(d.action == STEER_UNMANAGED) {
-		/* resolved as if the module were not there: no ECS echo */
-		cq->has_ecs = 0;
-		if(atomic_load_explicit(&ce->stats.full_syncs,
-			memory_order_relaxed) == 0)
-			atomic_store(&ce->cached_before_load, 1);
 		cnroute_pass(qstate, id, cq);
 		return;
 	}
 	cnroute_count(ce, &d);
-	if(!d.region_dependent)
-		cq->ecs_scope = 0;
+	cq->steered = 1;
+	cq->region_dependent = d.region_dependent;
 	cq->ttl = d.ttl;
+	cq->steps = 1;
 	/* Never share this state with another client, and never store its
 	 * answer: both would hand one region's answer to another. A state
 	 * answered here and now (address pools) finishes before any other
@@ -402,51 +437,95 @@ cnroute_new_query(struct module_qstate *qstate, int id,
 	switch(d.action) {
 	case STEER_ADDRESSES:
 		msg = cnroute_reply_addresses(qstate, &d);
-		break;
-	case STEER_CNAME:
-		msg = cnroute_reply_cname(qstate, &d);
-		if(msg && qtype != LDNS_RR_TYPE_CNAME &&
-			cnroute_resolve_target(qstate, &d)) {
-			cq->cname_msg = msg;
-			cq->state = CNROUTE_WAIT_TARGET;
-			cq->target_rcode = LDNS_RCODE_SERVFAIL;
-			qstate->ext_state[id] = module_wait_subquery;
+		if(!msg || cnroute_echo_ecs(qstate, cq) != 0) {
+			log_err("cnroute: out of memory building a reply");
+			cnroute_error(qstate, id, LDNS_RCODE_SERVFAIL);
 			return;
 		}
-		/* qtype CNAME, or the sub-query could not start: the CNAME
-		 * alone, which the client's resolver can follow itself */
-		break;
+		cnroute_finish(qstate, id, msg);
+		return;
+	case STEER_CNAME:
+		/* the query name is in the region for the query's life */
+		if(cnroute_answer_add(qstate, cq, cnroute_rrset_cname(qstate,
+			qstate->qinfo.qname, qstate->qinfo.qname_len, &d)) != 0) {
+			cnroute_error(qstate, id, LDNS_RCODE_SERVFAIL);
+			return;
+		}
+		cq->rcode = LDNS_RCODE_NOERROR;
+		cq->chase = d.cname;
+		cq->chase_len = d.cname_len;
+		cnroute_chain_follow(qstate, id, ce, cq);
+		return;
 	default:
 		cnroute_pass(qstate, id, cq);
 		return;
 	}
-	if(!msg || cnroute_reply_ecs(qstate, cq) != 0) {
-		log_err("cnroute: out of memory building a reply");
-		cnroute_error(qstate, id, LDNS_RCODE_SERVFAIL);
-		return;
-	}
-	cnroute_finish(qstate, id, msg);
 }
 
-/** The CNAME target's sub-query is done: answer CNAME plus target. */
+/**
+ * The sub-query for the end of the chain is done: its answer joins the
+ * chain, and is looked through for upstream CNAMEs into managed names.
+ */
 static void
 cnroute_target_done(struct module_qstate *qstate, int id,
-	struct cnroute_qstate *cq)
+	struct cnroute_env *ce, struct cnroute_qstate *cq)
 {
-	struct dns_msg *msg;
+	size_t from = cq->answer_count, i;
 	if(cq->target_rcode != LDNS_RCODE_NOERROR &&
 		cq->target_rcode != LDNS_RCODE_NXDOMAIN) {
 		cnroute_error(qstate, id, LDNS_RCODE_SERVFAIL);
 		return;
 	}
-	msg = cnroute_reply_merge_target(qstate, cq->cname_msg, cq->target_rep,
-		cq->target_rcode, cq->ttl);
-	if(!msg || cnroute_reply_ecs(qstate, cq) != 0) {
-		log_err("cnroute: out of memory building a reply");
-		cnroute_error(qstate, id, LDNS_RCODE_SERVFAIL);
-		return;
+	cq->rcode = cq->target_rcode;
+	for(i = 0; cq->target_rep && i < cq->target_rep->an_numrrsets; i++) {
+		if(cnroute_answer_add(qstate, cq, cq->target_rep->rrsets[i])
+			!= 0) {
+			cnroute_error(qstate, id, LDNS_RCODE_SERVFAIL);
+			return;
+		}
 	}
-	cnroute_finish(qstate, id, msg);
+	cq->target_rep = NULL;
+	if(cnroute_chain_steer(qstate, id, ce, cq, from))
+		return;
+	cnroute_finish_answer(qstate, id, cq);
+}
+
+/**
+ * The modules after us resolved the query: if the answer is a chain into
+ * a managed name, cnroute answers from there on.
+ */
+static void
+cnroute_resolved(struct module_qstate *qstate, int id,
+	struct cnroute_env *ce, struct cnroute_qstate *cq)
+{
+	struct reply_info *rep = qstate->return_msg ?
+		qstate->return_msg->rep : NULL;
+	size_t i;
+	if(rep && qstate->return_rcode == LDNS_RCODE_NOERROR &&
+		qstate->qinfo.qclass == LDNS_RR_CLASS_IN &&
+		qstate->qinfo.qtype != LDNS_RR_TYPE_CNAME &&
+		rep->an_numrrsets > 1 && steering_table_is_loaded(&ce->table)) {
+		/* the chain is walked from the name asked */
+		cq->answer_count = 0;
+		for(i = 0; i < rep->an_numrrsets; i++)
+			if(cnroute_answer_add(qstate, cq, rep->rrsets[i]) != 0)
+				break;
+		cq->chase = qstate->qinfo.qname;
+		cq->chase_len = qstate->qinfo.qname_len;
+		cq->rcode = (int)FLAGS_GET_RCODE(rep->flags);
+		if(!cq->steered)
+			cq->ttl = ce->conf.answer_ttl_max;
+		if(i == rep->an_numrrsets &&
+			cnroute_chain_steer(qstate, id, ce, cq, 0))
+			return;
+		cq->answer_count = 0;
+	}
+	/* a managed name resolved normally (an empty pool, a type the rule
+	 * does not answer) still carries the ECS option back */
+	if(cq->steered && qstate->return_msg &&
+		cnroute_echo_ecs(qstate, cq) != 0)
+		log_err("cnroute: out of memory adding ECS");
+	qstate->ext_state[id] = module_finished;
 }
 
 void
@@ -465,23 +544,24 @@ operate(struct module_qstate *qstate, enum module_ev event, int id,
 		cnroute_new_query(qstate, id, ce);
 		return;
 	case module_event_pass:
-		/* sub-queries (CNAME targets, the validator's lookups) enter
-		 * with pass and no state: they resolve normally */
+		/* Pass and no state of ours: a state new to us (a sub-query,
+		 * the iterator's or validator's own lookups), which is a new
+		 * query like any other (it may be for a managed name). */
 		if(!cq) {
-			cnroute_pass(qstate, id, NULL);
+			cnroute_new_query(qstate, id, ce);
 			return;
 		}
 		if(cq->state == CNROUTE_WAIT_TARGET) {
-			cnroute_target_done(qstate, id, cq);
+			cnroute_target_done(qstate, id, ce, cq);
 			return;
 		}
 		cnroute_pass(qstate, id, cq);
 		return;
 	case module_event_moddone:
-		/* resolved normally by the modules after us */
-		if(cq && cq->has_ecs && qstate->return_msg &&
-			cnroute_reply_ecs(qstate, cq) != 0)
-			log_err("cnroute: out of memory adding ECS");
+		if(cq) {
+			cnroute_resolved(qstate, id, ce, cq);
+			return;
+		}
 		qstate->ext_state[id] = module_finished;
 		return;
 	default:

@@ -7,6 +7,10 @@
  * turns a query into a steering decision (plugin/policy) and the decision
  * into a reply, following ../shared/notes on Unbound's module internals:
  * answers that depend on the client are never cached nor shared.
+ *
+ * Files: cnroute_module.c the entry points and the per-query states,
+ * chain.c CNAME chains (cnroute's own and upstream ones) into managed
+ * names, cache.c what Unbound's caches may hold, reply.c reply building.
  */
 #ifndef CNROUTE_MODULE_H
 #define CNROUTE_MODULE_H
@@ -22,6 +26,12 @@
 
 struct dns_msg;
 struct reply_info;
+struct ub_packed_rrset_key;
+
+/** Most names of one CNAME chain cnroute decides (its own CNAME pools
+ *  and the managed names an upstream chain leads to); beyond, the answer
+ *  is SERVFAIL, as for a loop. */
+#define CNROUTE_CHAIN_MAX 8
 
 /** Module-wide state, reached through dynlibmod_env.dyn_env. Used by
  *  every worker at once: only the steering table changes after init,
@@ -39,21 +49,15 @@ struct cnroute_env {
 	struct redis_sync sync;
 	/** whether table was set up (for deinit after a failed init) */
 	int table_ready;
+	/** whether the query-response callback was registered */
+	int callback_registered;
 	/** the daemon's environment given to init: its message cache is
 	 *  shared by all workers (and thread-safe) */
 	struct module_env *env;
-	/** set when a query was passed on, cacheable, before the first
-	 *  load: the cache may then hold answers for names found managed */
+	/** set when a query went on, cacheable, before the first load: the
+	 *  caches may then hold answers for names found managed */
 	atomic_int cached_before_load;
 };
-
-/**
- * Called by the sync thread when a route appears for a name that had
- * none (name NULL: the first load is done). Expires what Unbound's
- * message cache holds for the name (or, for "*.parent", below parent),
- * since the worker answers from that cache before the module is asked.
- */
-void cnroute_forget_cached(void *ctx, const uint8_t *name, size_t name_len);
 
 /** Where a query is in the module. */
 enum cnroute_query_state {
@@ -61,7 +65,8 @@ enum cnroute_query_state {
 	CNROUTE_INITIAL = 0,
 	/** passed to the next module, waiting for it to finish */
 	CNROUTE_PASSED,
-	/** answered with a CNAME, waiting for the target's sub-query */
+	/** part of the answer built, waiting for the sub-query that
+	 *  resolves the last name of its chain (cnroute_qstate.chase) */
 	CNROUTE_WAIT_TARGET
 };
 
@@ -73,17 +78,134 @@ struct cnroute_qstate {
 	int has_ecs;
 	/** that option */
 	struct ecs_option ecs;
-	/** scope prefix to send back with it */
+	/** scope prefix to send back with it: the GeoIP network's prefix
+	 *  of the last region lookup */
 	uint8_t ecs_scope;
-	/** TTL cap of this answer */
+	/** cnroute decided (part of) the answer: it carries the ECS option
+	 *  back, is never cached, and its TTLs are capped at ttl */
+	int steered;
+	/** a decision of the answer depended on the client's region */
+	int region_dependent;
+	/** TTL cap of the answer (the smallest of its decisions') */
 	uint32_t ttl;
-	/** the CNAME part of the answer (CNROUTE_WAIT_TARGET) */
-	struct dns_msg *cname_msg;
+	/** the answer built so far: rrsets of the answer section, in order,
+	 *  in the query's region */
+	struct ub_packed_rrset_key **answer;
+	/** number of rrsets in answer */
+	size_t answer_count;
+	/** room in answer */
+	size_t answer_capacity;
+	/** the rcode of the answer */
+	int rcode;
+	/** the name at the end of the chain being built (canonical wire, in
+	 *  the region) */
+	uint8_t *chase;
+	/** length of chase */
+	size_t chase_len;
+	/** names of the chain decided so far (bounded by CNROUTE_CHAIN_MAX) */
+	int steps;
 	/** the target's reply copied by inform_super, or NULL */
 	struct reply_info *target_rep;
 	/** rcode of the target's resolution */
 	int target_rcode;
 };
+
+/*
+ * cnroute_module.c
+ */
+
+/**
+ * Say whether the client of a query is mainland, as the steering
+ * decision asks (a steering_region_fn). Records the ECS scope in cq.
+ */
+int cnroute_locate_client(void *arg);
+
+/** What cnroute_locate_client needs. */
+struct cnroute_locate {
+	/** module-wide state */
+	struct cnroute_env *ce;
+	/** the query */
+	struct module_qstate *qstate;
+	/** its module state (ECS in, scope out) */
+	struct cnroute_qstate *cq;
+};
+
+/** Allocator handed to the policy: the query's region. */
+void *cnroute_region_alloc(void *ctx, size_t size);
+
+/** Count a decision by pool (and as a managed query). */
+void cnroute_count(struct cnroute_env *ce, const struct steering_decision *d);
+
+/** Take this query's mesh state out of aggregation (see the .c). */
+void cnroute_make_unique(struct module_qstate *qstate);
+
+/** Finish the query with the answer built in cq (ECS, TTL cap). */
+void cnroute_finish_answer(struct module_qstate *qstate, int id,
+	struct cnroute_qstate *cq);
+
+/** Finish the query with a bare error rcode. */
+void cnroute_error(struct module_qstate *qstate, int id, int rcode);
+
+/*
+ * chain.c
+ */
+
+/**
+ * Go on from cq->chase, the name the answer's chain has reached: decide
+ * it (with the Host rule: the CN pool only if the filing of the name the
+ * client asked is active too), append cnroute's answer for it, follow
+ * CNAME pools, and start a sub-query for a name cnroute does not answer.
+ * Finishes the query or leaves it waiting (CNROUTE_WAIT_TARGET).
+ */
+void cnroute_chain_follow(struct module_qstate *qstate, int id,
+	struct cnroute_env *ce, struct cnroute_qstate *cq);
+
+/**
+ * Look through an answer the modules after cnroute (or a sub-query)
+ * resolved for an upstream CNAME chain into a managed name; from the
+ * first such name on, the answer is cnroute's (cnroute_chain_follow).
+ * @param from: index in cq->answer where the upstream part starts; the
+ *	chain is walked from cq->chase.
+ * @return 1 when cnroute took the answer over (the query is finished or
+ *	waiting), 0 when no managed name is in it (the answer is left as
+ *	it is).
+ */
+int cnroute_chain_steer(struct module_qstate *qstate, int id,
+	struct cnroute_env *ce, struct cnroute_qstate *cq, size_t from);
+
+/*
+ * cache.c
+ */
+
+/**
+ * Called by the sync thread after a commit: names gained a route (or,
+ * names NULL, the first load was committed). Removes from Unbound's
+ * message and RRset caches every entry that holds data of a name now
+ * managed, since the worker answers from the message cache before the
+ * module is asked. Expiring would not do: serve-expired serves expired
+ * entries.
+ */
+void cnroute_forget_cached(void *ctx, const uint8_t *const *names,
+	const size_t *lens, size_t count);
+
+/**
+ * Remove the message cache entry of a name and type (the iterator may
+ * have stored a chain through a managed name just before cnroute saw it).
+ */
+void cnroute_cache_remove_msg(struct module_qstate *qstate,
+	const uint8_t *name, size_t name_len, uint16_t qtype);
+
+/**
+ * The inplace callback on every response from an authoritative server,
+ * before the iterator stores it: a response that holds a managed name's
+ * records, or a CNAME to one, must not be cached (no_cache_store).
+ */
+int cnroute_query_response(struct module_qstate *qstate,
+	struct dns_msg *response, int id, void *cb_args);
+
+/*
+ * reply.c
+ */
 
 /**
  * Build a reply holding the given addresses (A or AAAA) or none.
@@ -93,20 +215,34 @@ struct dns_msg *cnroute_reply_addresses(struct module_qstate *qstate,
 	const struct steering_decision *d);
 
 /**
- * Build a reply holding the CNAME of the decision.
- * @return the message in qstate->region, or NULL when out of memory.
+ * An rrset of the addresses of a decision, owned by name (in the region).
+ * @return it, or NULL when out of memory.
  */
-struct dns_msg *cnroute_reply_cname(struct module_qstate *qstate,
+struct ub_packed_rrset_key *cnroute_rrset_addresses(
+	struct module_qstate *qstate, uint8_t *name, size_t name_len,
 	const struct steering_decision *d);
 
 /**
- * Append the answer section of the target's reply to the CNAME reply,
- * TTLs capped, rcode taken from the target.
- * @return the new message or NULL when out of memory.
+ * A CNAME rrset from name (in the region) to the decision's target.
+ * @return it, or NULL when out of memory.
  */
-struct dns_msg *cnroute_reply_merge_target(struct module_qstate *qstate,
-	struct dns_msg *cname_msg, struct reply_info *target, int rcode,
-	uint32_t ttl);
+struct ub_packed_rrset_key *cnroute_rrset_cname(struct module_qstate *qstate,
+	uint8_t *name, size_t name_len, const struct steering_decision *d);
+
+/**
+ * Append an rrset to the answer being built.
+ * @return 0 or -1 when out of memory.
+ */
+int cnroute_answer_add(struct module_qstate *qstate,
+	struct cnroute_qstate *cq, struct ub_packed_rrset_key *rrset);
+
+/**
+ * The answer built in cq as a message: its rrsets copied into the region
+ * with every TTL capped at cq->ttl, the rcode cq->rcode.
+ * @return the message, or NULL when out of memory.
+ */
+struct dns_msg *cnroute_answer_message(struct module_qstate *qstate,
+	struct cnroute_qstate *cq);
 
 /**
  * Attach the ECS option of the query to the reply, with the scope chosen.

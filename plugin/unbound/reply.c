@@ -21,12 +21,13 @@
 
 /**
  * Allocate an rrset of count records of rdlen bytes each (rdlength not
- * counted), owned by the query name, with the TTL of the decision.
- * The caller fills the rdata after the 2-byte lengths set here.
+ * counted), owned by name, with the TTL of the decision. The caller
+ * fills the rdata after the 2-byte lengths set here.
+ * @param name: the owner; must live in the query's region (or as long).
  */
 static struct ub_packed_rrset_key *
-reply_rrset_new(struct module_qstate *qstate, uint16_t type, size_t count,
-	size_t rdlen, uint32_t ttl)
+reply_rrset_new(struct module_qstate *qstate, uint8_t *name, size_t name_len,
+	uint16_t type, size_t count, size_t rdlen, uint32_t ttl)
 {
 	struct regional *region = qstate->region;
 	struct ub_packed_rrset_key *key;
@@ -38,10 +39,10 @@ reply_rrset_new(struct module_qstate *qstate, uint16_t type, size_t count,
 		rdlen));
 	if(!key || !data)
 		return NULL;
-	/* the query name lives in the same region as the reply, for as
-	 * long as the reply: no copy needed */
-	key->rk.dname = qstate->qinfo.qname;
-	key->rk.dname_len = qstate->qinfo.qname_len;
+	/* the name lives in the same region as the reply, for as long as
+	 * the reply: no copy needed */
+	key->rk.dname = name;
+	key->rk.dname_len = name_len;
 	key->rk.type = htons(type);
 	key->rk.rrset_class = htons(qstate->qinfo.qclass);
 	key->entry.key = key;
@@ -89,49 +90,80 @@ reply_msg_new(struct module_qstate *qstate, size_t an, uint32_t ttl,
 	return msg;
 }
 
+struct ub_packed_rrset_key *
+cnroute_rrset_addresses(struct module_qstate *qstate, uint8_t *name,
+	size_t name_len, const struct steering_decision *d)
+{
+	uint16_t type = d->addr_len == 16 ? LDNS_RR_TYPE_AAAA : LDNS_RR_TYPE_A;
+	struct ub_packed_rrset_key *rrset;
+	struct packed_rrset_data *data;
+	size_t i;
+
+	rrset = reply_rrset_new(qstate, name, name_len, type, d->addr_count,
+		d->addr_len, d->ttl);
+	if(!rrset)
+		return NULL;
+	data = rrset->entry.data;
+	for(i = 0; i < d->addr_count; i++)
+		memcpy(data->rr_data[i] + 2, d->addrs + i * d->addr_len,
+			d->addr_len);
+	return rrset;
+}
+
 struct dns_msg *
 cnroute_reply_addresses(struct module_qstate *qstate,
 	const struct steering_decision *d)
 {
-	uint16_t type = d->addr_len == 16 ? LDNS_RR_TYPE_AAAA : LDNS_RR_TYPE_A;
 	struct dns_msg *msg;
 	struct ub_packed_rrset_key *rrset;
-	size_t i;
+
 	if(d->addr_count == 0)
 		return reply_msg_new(qstate, 0, d->ttl, LDNS_RCODE_NOERROR);
 	msg = reply_msg_new(qstate, 1, d->ttl, LDNS_RCODE_NOERROR);
 	if(!msg)
 		return NULL;
-	rrset = reply_rrset_new(qstate, type, d->addr_count, d->addr_len,
-		d->ttl);
+	rrset = cnroute_rrset_addresses(qstate, qstate->qinfo.qname,
+		qstate->qinfo.qname_len, d);
 	if(!rrset)
 		return NULL;
-	for(i = 0; i < d->addr_count; i++) {
-		struct packed_rrset_data *data = rrset->entry.data;
-		memcpy(data->rr_data[i] + 2, d->addrs + i * d->addr_len,
-			d->addr_len);
-	}
 	msg->rep->rrsets[0] = rrset;
 	return msg;
 }
 
-struct dns_msg *
-cnroute_reply_cname(struct module_qstate *qstate,
-	const struct steering_decision *d)
+struct ub_packed_rrset_key *
+cnroute_rrset_cname(struct module_qstate *qstate, uint8_t *name,
+	size_t name_len, const struct steering_decision *d)
 {
-	struct dns_msg *msg = reply_msg_new(qstate, 1, d->ttl,
-		LDNS_RCODE_NOERROR);
-	struct ub_packed_rrset_key *rrset;
-	if(!msg)
-		return NULL;
-	rrset = reply_rrset_new(qstate, LDNS_RR_TYPE_CNAME, 1, d->cname_len,
-		d->ttl);
+	struct ub_packed_rrset_key *rrset = reply_rrset_new(qstate, name,
+		name_len, LDNS_RR_TYPE_CNAME, 1, d->cname_len, d->ttl);
+
 	if(!rrset)
 		return NULL;
 	memcpy(((struct packed_rrset_data *)rrset->entry.data)->rr_data[0]
 		+ 2, d->cname, d->cname_len);
-	msg->rep->rrsets[0] = rrset;
-	return msg;
+	return rrset;
+}
+
+int
+cnroute_answer_add(struct module_qstate *qstate, struct cnroute_qstate *cq,
+	struct ub_packed_rrset_key *rrset)
+{
+	if(!rrset)
+		return -1;
+	if(cq->answer_count == cq->answer_capacity) {
+		size_t cap = cq->answer_capacity ? cq->answer_capacity * 2 : 8;
+		struct ub_packed_rrset_key **more = regional_alloc(
+			qstate->region, cap * sizeof(*more));
+		if(!more)
+			return -1;
+		if(cq->answer_count)
+			memcpy(more, cq->answer, cq->answer_count *
+				sizeof(*more));
+		cq->answer = more;
+		cq->answer_capacity = cap;
+	}
+	cq->answer[cq->answer_count++] = rrset;
+	return 0;
 }
 
 /** Cap every TTL of an rrset (a copy in our region) at ttl. */
@@ -148,20 +180,24 @@ reply_cap_ttl(struct ub_packed_rrset_key *rrset, uint32_t ttl)
 }
 
 struct dns_msg *
-cnroute_reply_merge_target(struct module_qstate *qstate,
-	struct dns_msg *cname_msg, struct reply_info *target, int rcode,
-	uint32_t ttl)
+cnroute_answer_message(struct module_qstate *qstate,
+	struct cnroute_qstate *cq)
 {
-	size_t an = target ? target->an_numrrsets : 0, i;
-	struct dns_msg *msg = reply_msg_new(qstate, 1 + an, ttl, rcode);
+	struct dns_msg *msg = reply_msg_new(qstate, cq->answer_count, cq->ttl,
+		cq->rcode);
+	size_t i;
+
 	if(!msg)
 		return NULL;
-	msg->rep->rrsets[0] = cname_msg->rep->rrsets[0];
-	for(i = 0; i < an; i++) {
-		/* the target's reply was copied into our region by
-		 * inform_super, so its rrsets are ours to change */
-		msg->rep->rrsets[1 + i] = target->rrsets[i];
-		reply_cap_ttl(msg->rep->rrsets[1 + i], ttl);
+	for(i = 0; i < cq->answer_count; i++) {
+		/* a copy: the rrsets of an upstream answer may be shared
+		 * (with the message the modules after us returned) */
+		struct ub_packed_rrset_key *copy = packed_rrset_copy_region(
+			cq->answer[i], qstate->region, 0);
+		if(!copy)
+			return NULL;
+		reply_cap_ttl(copy, cq->ttl);
+		msg->rep->rrsets[i] = copy;
 	}
 	return msg;
 }
