@@ -1,8 +1,9 @@
 #!/bin/bash
-# Records that can't be parsed are skipped with a log line and counted in
-# records_skipped; the good records load. A skipped rule leaves its name
-# unmanaged (resolved normally); a skipped filing counts as no filing
-# (offshore: fail closed). Also a broken record added live.
+# Records that can't be parsed are logged and counted in records_skipped;
+# the good records load. A skipped rule leaves its name unmanaged (resolved
+# normally); a filing that can't be read is an invalid filing: kept in the
+# table (it ends the walk up the name) and never active (offshore: fail
+# closed). Also a broken record added live.
 . "$(dirname "$0")/lib.sh"
 it_setup
 filing br.example.com active
@@ -27,7 +28,7 @@ CN=(--ecs 1.0.1.0/24) US=(--ecs 8.8.8.0/24)
 expect "good address rule loads (CN)" "$(res NOERROR A:192.0.2.100)" "${CN[@]}" good1.br.example.com A
 expect "good address rule loads (US)" "$(res NOERROR A:198.51.100.101)" "${US[@]}" good1.br.example.com A
 expect "good CNAME rule loads" "$(res NOERROR CNAME:good2.cdn-cn.example.net. A:192.0.2.100)" "${CN[@]}" good2.br.example.com A
-expect "filing with unknown status skipped -> no filing -> CN offshore" "$(res NOERROR A:198.51.100.102)" "${CN[@]}" www.bogus.example.com A
+expect "filing with unknown status is invalid -> CN offshore" "$(res NOERROR A:198.51.100.102)" "${CN[@]}" www.bogus.example.com A
 expect "rule with a bad address skipped -> resolved normally" "$(res NOERROR A:203.0.113.70)" "${CN[@]}" bad-addr.broken.example.com A
 expect "rule mixing CNAME and address skipped -> resolved normally" "$(res NOERROR A:203.0.113.71)" "${US[@]}" bad-mix.broken.example.com A
 expect "rule with a relative CNAME target skipped -> resolved normally (NXDOMAIN)" "NXDOMAIN" "${US[@]}" bad-rel.broken.example.com A
@@ -36,7 +37,7 @@ expect "rule with junk in the address list skipped -> resolved normally (NXDOMAI
 
 assert_ge "stats records_skipped counts the ${#BROKEN[@]} broken records" ${#BROKEN[@]} "$(modstat records_skipped)"
 assert_eq "stats routes = the good rules only" $GOOD_ROUTES "$(modstat routes)"
-assert_eq "stats filings = the good filings only" $GOOD_FILINGS "$(modstat filings)"
+assert_eq "stats filings = the good filings and the invalid one" $((GOOD_FILINGS + 1)) "$(modstat filings)"
 log=${UB_DIR[main]}/unbound.log
 for b in "${BROKEN[@]}"; do
 	n=$(grep -ciF -- "$b" "$log")
