@@ -238,6 +238,10 @@ cnroute_chain_steer(struct module_qstate *qstate, int id,
 			cnroute_cache_remove_msg(qstate, qstate->qinfo.qname,
 				qstate->qinfo.qname_len, qstate->qinfo.qtype);
 			took = 1;
+			if(cnroute_answer_own(qstate, cq) != 0) {
+				cnroute_error(qstate, id, LDNS_RCODE_SERVFAIL);
+				return 1;
+			}
 		}
 		cnroute_cache_remove_msg(qstate, next, next_len,
 			qstate->qinfo.qtype);

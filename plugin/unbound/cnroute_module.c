@@ -490,6 +490,17 @@ cnroute_target_done(struct module_qstate *qstate, int id,
 	cnroute_finish_answer(qstate, id, cq);
 }
 
+/** Whether the answer section of a reply has a CNAME (a chain). */
+static int
+answer_has_cname(const struct reply_info *rep)
+{
+	size_t i;
+	for(i = 0; i < rep->an_numrrsets; i++)
+		if(ntohs(rep->rrsets[i]->rk.type) == LDNS_RR_TYPE_CNAME)
+			return 1;
+	return 0;
+}
+
 /**
  * The modules after us resolved the query: if the answer is a chain into
  * a managed name, cnroute answers from there on.
@@ -504,9 +515,12 @@ cnroute_resolved(struct module_qstate *qstate, int id,
 	if(rep && qstate->return_rcode == LDNS_RCODE_NOERROR &&
 		qstate->qinfo.qclass == LDNS_RR_CLASS_IN &&
 		qstate->qinfo.qtype != LDNS_RR_TYPE_CNAME &&
-		rep->an_numrrsets > 1 && steering_table_is_loaded(&ce->table)) {
-		/* the chain is walked from the name asked */
+		answer_has_cname(rep) && steering_table_is_loaded(&ce->table)) {
+		/* the chain is walked from the name asked; its rrsets are
+		 * shared with the returned message until cnroute takes the
+		 * answer over (chain.c copies them then) */
 		cq->answer_count = 0;
+		cq->answer_shared = 1;
 		for(i = 0; i < rep->an_numrrsets; i++)
 			if(cnroute_answer_add(qstate, cq, rep->rrsets[i]) != 0)
 				break;
@@ -519,6 +533,7 @@ cnroute_resolved(struct module_qstate *qstate, int id,
 			cnroute_chain_steer(qstate, id, ce, cq, 0))
 			return;
 		cq->answer_count = 0;
+		cq->answer_shared = 0;
 	}
 	/* a managed name resolved normally (an empty pool, a type the rule
 	 * does not answer) still carries the ECS option back */

@@ -95,6 +95,9 @@ struct cnroute_qstate {
 	size_t answer_count;
 	/** room in answer */
 	size_t answer_capacity;
+	/** the rrsets in answer are those of the message the modules after
+	 *  us returned, not copies of our own yet */
+	int answer_shared;
 	/** the rcode of the answer */
 	int rcode;
 	/** the name at the end of the chain being built (canonical wire, in
@@ -237,8 +240,17 @@ int cnroute_answer_add(struct module_qstate *qstate,
 	struct cnroute_qstate *cq, struct ub_packed_rrset_key *rrset);
 
 /**
- * The answer built in cq as a message: its rrsets copied into the region
- * with every TTL capped at cq->ttl, the rcode cq->rcode.
+ * Make the rrsets of the answer copies of our own (they were the returned
+ * message's), so their TTLs can be capped.
+ * @return 0 or -1 when out of memory.
+ */
+int cnroute_answer_own(struct module_qstate *qstate,
+	struct cnroute_qstate *cq);
+
+/**
+ * The answer built in cq as a message, every TTL capped at cq->ttl (the
+ * rrsets are changed in place: they are copies of our own), the rcode
+ * cq->rcode.
  * @return the message, or NULL when out of memory.
  */
 struct dns_msg *cnroute_answer_message(struct module_qstate *qstate,

@@ -179,25 +179,40 @@ reply_cap_ttl(struct ub_packed_rrset_key *rrset, uint32_t ttl)
 			data->rr_ttl[i] = ttl;
 }
 
+int
+cnroute_answer_own(struct module_qstate *qstate, struct cnroute_qstate *cq)
+{
+	size_t i;
+
+	if(!cq->answer_shared)
+		return 0;
+	for(i = 0; i < cq->answer_count; i++) {
+		cq->answer[i] = packed_rrset_copy_region(cq->answer[i],
+			qstate->region, 0);
+		if(!cq->answer[i])
+			return -1;
+	}
+	cq->answer_shared = 0;
+	return 0;
+}
+
 struct dns_msg *
 cnroute_answer_message(struct module_qstate *qstate,
 	struct cnroute_qstate *cq)
 {
-	struct dns_msg *msg = reply_msg_new(qstate, cq->answer_count, cq->ttl,
-		cq->rcode);
+	struct dns_msg *msg;
 	size_t i;
 
+	/* rrsets added since the answer was taken over are ours: our own
+	 * records, and the target's reply copied by inform_super */
+	if(cnroute_answer_own(qstate, cq) != 0)
+		return NULL;
+	msg = reply_msg_new(qstate, cq->answer_count, cq->ttl, cq->rcode);
 	if(!msg)
 		return NULL;
 	for(i = 0; i < cq->answer_count; i++) {
-		/* a copy: the rrsets of an upstream answer may be shared
-		 * (with the message the modules after us returned) */
-		struct ub_packed_rrset_key *copy = packed_rrset_copy_region(
-			cq->answer[i], qstate->region, 0);
-		if(!copy)
-			return NULL;
-		reply_cap_ttl(copy, cq->ttl);
-		msg->rep->rrsets[i] = copy;
+		reply_cap_ttl(cq->answer[i], cq->ttl);
+		msg->rep->rrsets[i] = cq->answer[i];
 	}
 	return msg;
 }
