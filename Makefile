@@ -33,10 +33,12 @@ UNIT_SRC   := $(sort $(filter-out tests/unit/test_cli_%,$(wildcard tests/unit/te
 CLI_UNIT_SRC := $(sort $(wildcard tests/unit/test_cli_*.c))
 # cnroutectl: tools/cnroutectl/cnroutectl.c holds main(); the other files
 # are linked into its unit tests too.
-CLI_SRC    := $(sort $(wildcard tools/cnroutectl/*.c))
+# It also reads Redis replies with the sync thread's own reader
+# (plugin/sync/sync_apply.c), so it judges keys as the module does.
+CLI_SRC    := $(sort $(wildcard tools/cnroutectl/*.c)) plugin/sync/sync_apply.c
 CLI_LIB_SRC := $(filter-out tools/cnroutectl/cnroutectl.c,$(CLI_SRC))
 CLI        := $(BUILD)/cnroutectl
-CLI_TARGET := $(if $(CLI_SRC),$(CLI))
+CLI_TARGET := $(CLI)
 CLI_LIBS   := -lhiredis -lldns -lidn2 -lpsl -lmaxminddb -lpthread
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
@@ -117,19 +119,19 @@ $(MODULE_ASAN): $(ALL_MODULE_SRC) $(wildcard include/cnroute/*.h) $(wildcard plu
 
 # The operators' CLI links the same policy code as the module.
 cli: $(CLI_TARGET)
-$(CLI): $(CLI_SRC) $(POLICY_SRC) $(wildcard include/cnroute/*.h) $(wildcard tools/cnroutectl/*.h) | $(BUILD)/.deps
+$(CLI): $(CLI_SRC) $(POLICY_SRC) $(wildcard include/cnroute/*.h) $(wildcard tools/cnroutectl/*.h) plugin/sync/sync_apply.h | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(OPT) $(INCLUDES) -Itools/cnroutectl $(CLI_SRC) $(POLICY_SRC) $(CLI_LIBS) -o $@
+	$(CC) $(CSTD) $(WARN) $(OPT) $(INCLUDES) -Itools/cnroutectl -Iplugin/sync $(CLI_SRC) $(POLICY_SRC) $(CLI_LIBS) -o $@
 
 # Unit tests link the policy sources directly (no Unbound, no Redis); the
 # CLI's (test_cli_*) also link the CLI's own files.
 unit: $(UNIT_BIN)
-$(BUILD)/tests/test_cli_%: tests/unit/test_cli_%.c $(CLI_LIB_SRC) $(POLICY_SRC) $(wildcard include/cnroute/*.h) $(wildcard tools/cnroutectl/*.h) | $(BUILD)/.deps
+$(BUILD)/tests/test_cli_%: tests/unit/test_cli_%.c $(CLI_LIB_SRC) $(POLICY_SRC) $(wildcard include/cnroute/*.h) $(wildcard tools/cnroutectl/*.h) plugin/sync/sync_apply.h | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(OPT) $(INCLUDES) -Itools/cnroutectl $< $(CLI_LIB_SRC) $(POLICY_SRC) -lcmocka $(CLI_LIBS) -o $@
-$(BUILD)/tests/asan/test_cli_%: tests/unit/test_cli_%.c $(CLI_LIB_SRC) $(POLICY_SRC) $(wildcard include/cnroute/*.h) $(wildcard tools/cnroutectl/*.h) | $(BUILD)/.deps
+	$(CC) $(CSTD) $(WARN) $(OPT) $(INCLUDES) -Itools/cnroutectl -Iplugin/sync $< $(CLI_LIB_SRC) $(POLICY_SRC) -lcmocka $(CLI_LIBS) -o $@
+$(BUILD)/tests/asan/test_cli_%: tests/unit/test_cli_%.c $(CLI_LIB_SRC) $(POLICY_SRC) $(wildcard include/cnroute/*.h) $(wildcard tools/cnroutectl/*.h) plugin/sync/sync_apply.h | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) -Itools/cnroutectl $< $(CLI_LIB_SRC) $(POLICY_SRC) -lcmocka $(CLI_LIBS) -o $@
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) -Itools/cnroutectl -Iplugin/sync $< $(CLI_LIB_SRC) $(POLICY_SRC) -lcmocka $(CLI_LIBS) -o $@
 $(BUILD)/tests/%: tests/unit/%.c $(POLICY_SRC) $(wildcard include/cnroute/*.h) | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(OPT) $(INCLUDES) $< $(POLICY_SRC) -lcmocka $(LIBS_POLICY) -o $@
@@ -142,7 +144,7 @@ $(BUILD)/tests/asan/%: tests/unit/%.c $(POLICY_SRC) $(wildcard include/cnroute/*
 # with clang -fsanitize=fuzzer. The CLI's (fuzz_cli_*) link its files too.
 $(BUILD)/tests/fuzz/fuzz_cli_%: tests/fuzz/fuzz_cli_%.c tests/fuzz/standalone_main.c $(CLI_LIB_SRC) $(POLICY_SRC) | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) -Itools/cnroutectl $< tests/fuzz/standalone_main.c $(CLI_LIB_SRC) $(POLICY_SRC) $(CLI_LIBS) -o $@
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) -Itools/cnroutectl -Iplugin/sync $< tests/fuzz/standalone_main.c $(CLI_LIB_SRC) $(POLICY_SRC) $(CLI_LIBS) -o $@
 $(BUILD)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/standalone_main.c $(POLICY_SRC) | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) $< tests/fuzz/standalone_main.c $(POLICY_SRC) $(LIBS_POLICY) -o $@

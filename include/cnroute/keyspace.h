@@ -46,9 +46,27 @@ enum keyspace_note {
 	KEYSPACE_SPELLINGS
 };
 
-/** Receives a report: what it is about and a message naming the key(s). */
-typedef void (*keyspace_report_fn)(void *ctx, enum keyspace_note note,
-	const char *message);
+/** A report of the keyspace. */
+struct keyspace_report {
+	/** what it is about */
+	enum keyspace_note note;
+	/** the bad key (not for KEYSPACE_SPELLINGS), any bytes */
+	const char *key;
+	/** its length */
+	size_t key_len;
+	/** the kind of the name (KEY_OTHER when the name can't be read) */
+	enum key_kind kind;
+	/** the canonical name the key(s) spell, or NULL */
+	const uint8_t *name;
+	/** its length */
+	size_t name_len;
+	/** the message, naming the key(s) and the reason */
+	const char *message;
+};
+
+/** Receives a report. */
+typedef void (*keyspace_report_fn)(void *ctx,
+	const struct keyspace_report *report);
 
 /** Keys reported as bad, so that an unchanged one is not reported again. */
 struct key_memo {
@@ -76,6 +94,9 @@ struct keyspace {
 	struct key_memo reported;
 	/** generation of the running or last full reconciliation */
 	uint32_t generation;
+	/** 1 during a full reconciliation: collisions are reported at its
+	 *  end, once all the keys of a name have been read */
+	int in_full;
 };
 
 /**

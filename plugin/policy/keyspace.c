@@ -72,6 +72,9 @@ struct spelling_set {
 	size_t capacity;
 	/** fingerprint of the last collision report (0: none) */
 	uint64_t reported;
+	/** a collision report waits for the end of the full reconciliation
+	 *  (its keys arrive one by one; the report names them all) */
+	int report_due;
 };
 
 /** 64-bit FNV-1a over bytes, continuing from h. */
@@ -297,42 +300,35 @@ record_fingerprint(enum record_shape shape, const struct record_field *f,
 	return h != 0 ? h : 1;
 }
 
-/** Send a report. */
-static void
-keyspace_report(struct keyspace *ks, enum keyspace_note note,
-	const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-keyspace_report(struct keyspace *ks, enum keyspace_note note,
-	const char *fmt, ...)
-{
-	char message[REPORT_MAX];
-	va_list ap;
-
-	if(ks->report == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
-	va_end(ap);
-	ks->report(ks->report_ctx, note, message);
-}
-
 /**
  * Report a bad key unless it was reported just so already.
+ * @param kn: the key as parsed (its kind, and its name when readable).
  * @param fingerprint: of what the key held.
  */
 static void
 report_bad_key(struct keyspace *ks, enum keyspace_note note,
-	const char *key, size_t len, uint64_t fingerprint, const char *what,
-	const char *why)
+	const char *key, size_t len, const struct key_name *kn,
+	uint64_t fingerprint, const char *what, const char *why)
 {
-	char quoted[KEY_QUOTE_MAX + 4];
+	char quoted[KEY_QUOTE_MAX + 4], message[REPORT_MAX];
+	struct keyspace_report r;
 
 	if(memo_note(&ks->reported, key, len, fingerprint,
-		ks->generation) == 0)
+		ks->generation) == 0 || ks->report == NULL)
 		return;
 	key_quote(key, len, quoted);
-	keyspace_report(ks, note, "%s %s: %s", what, quoted, why);
+	snprintf(message, sizeof(message), "%s %s: %s", what, quoted, why);
+	memset(&r, 0, sizeof(r));
+	r.note = note;
+	r.key = key;
+	r.key_len = len;
+	r.kind = kn->kind;
+	if(note != KEYSPACE_BAD_NAME) {
+		r.name = kn->name;
+		r.name_len = kn->name_len;
+	}
+	r.message = message;
+	ks->report(ks->report_ctx, &r);
 }
 
 /** Free a spelling's key and route. */
@@ -538,13 +534,20 @@ report_spellings(struct keyspace *ks, struct spelling_set *set, char kind,
 	char message[REPORT_MAX], text[DNAME_MAX_TEXT];
 	char quoted[KEY_QUOTE_MAX + 4];
 	const struct spelling *winner = NULL;
+	struct keyspace_report r;
 	size_t i, at = 0;
 	uint64_t fp;
 
 	if(set->count < 2) {
 		set->reported = 0;
+		set->report_due = 0;
 		return;
 	}
+	if(ks->in_full) {
+		set->report_due = 1;
+		return;
+	}
+	set->report_due = 0;
 	dname_to_text(name, text);
 	if(kind == 'r')
 		winner = route_set_winner(set);
@@ -569,10 +572,16 @@ report_spellings(struct keyspace *ks, struct spelling_set *set, char kind,
 		report_append(message, &at, "; the canonically spelt key is "
 			"used, else the first in byte order");
 	fp = fnv1a(FNV_START, message, at);
-	if(fp == set->reported)
+	if(fp == set->reported || ks->report == NULL)
 		return;
 	set->reported = fp;
-	keyspace_report(ks, KEYSPACE_SPELLINGS, "%s", message);
+	memset(&r, 0, sizeof(r));
+	r.note = KEYSPACE_SPELLINGS;
+	r.kind = kind == 'f' ? KEY_FILING : KEY_ROUTE;
+	r.name = name;
+	r.name_len = dname_length(name);
+	r.message = message;
+	ks->report(ks->report_ctx, &r);
 }
 
 /**
@@ -723,7 +732,7 @@ keyspace_apply(struct keyspace *ks, struct steering_writer *w,
 			memo_forget(&ks->reported, key, key_len);
 			return 0;
 		}
-		report_bad_key(ks, KEYSPACE_BAD_NAME, key, key_len,
+		report_bad_key(ks, KEYSPACE_BAD_NAME, key, key_len, &kn,
 			fnv1a(FNV_START, err, strlen(err)), kn.kind ==
 			KEY_FILING ? "skipped filing key" : "skipped route key",
 			err);
@@ -739,7 +748,7 @@ keyspace_apply(struct keyspace *ks, struct steering_writer *w,
 			fields, count, err);
 		if(status == FILING_INVALID)
 			report_bad_key(ks, KEYSPACE_BAD_FILING, key, key_len,
-				fp, "invalid filing", err);
+				&kn, fp, "invalid filing", err);
 		else
 			memo_forget(&ks->reported, key, key_len);
 		return apply_value(ks, w, &kn, key, key_len, status, NULL,
@@ -770,8 +779,8 @@ keyspace_apply(struct keyspace *ks, struct steering_writer *w,
 			break;
 		}
 		if(bad)
-			report_bad_key(ks, KEYSPACE_BAD_ROUTE, key, key_len, fp,
-				"skipped route", err);
+			report_bad_key(ks, KEYSPACE_BAD_ROUTE, key, key_len,
+				&kn, fp, "skipped route", err);
 		else
 			memo_forget(&ks->reported, key, key_len);
 		return apply_value(ks, w, &kn, key, key_len, FILING_NONE,
@@ -782,6 +791,7 @@ keyspace_apply(struct keyspace *ks, struct steering_writer *w,
 uint32_t
 keyspace_full_begin(struct keyspace *ks, int fresh)
 {
+	ks->in_full = 1;
 	ks->generation++;
 	/* 0 is the generation nothing was ever seen in */
 	if(ks->generation == 0)
@@ -883,9 +893,29 @@ end_sets(struct keyspace *ks, struct steering_writer *w, char kind)
 	return e.failed ? -1 : r;
 }
 
+/** What report_due_sets needs. */
+struct due_reports {
+	/** the keyspace */
+	struct keyspace *ks;
+	/** the kind of the sets */
+	char kind;
+};
+
+/** name_table_foreach callback: report a collision kept for the end. */
+static void
+report_due_set(const struct name_slot *slot, void *arg)
+{
+	struct due_reports *d = arg;
+	struct spelling_set *set = slot->value;
+
+	if(set->report_due)
+		report_spellings(d->ks, set, d->kind, slot->key);
+}
+
 int
 keyspace_full_end(struct keyspace *ks, struct steering_writer *w)
 {
+	struct due_reports d;
 	int r = 0;
 
 	if(end_sets(ks, w, 'f') != 0)
@@ -893,12 +923,21 @@ keyspace_full_end(struct keyspace *ks, struct steering_writer *w)
 	if(end_sets(ks, w, 'r') != 0)
 		r = -1;
 	memo_sweep(&ks->reported, ks->generation);
+	/* every key has been read: each collision is reported once, naming
+	 * all its keys */
+	ks->in_full = 0;
+	d.ks = ks;
+	d.kind = 'f';
+	name_table_foreach(&ks->filing_sets, report_due_set, &d);
+	d.kind = 'r';
+	name_table_foreach(&ks->route_sets, report_due_set, &d);
 	return r;
 }
 
 void
 keyspace_full_abort(struct keyspace *ks, int fresh)
 {
+	ks->in_full = 0;
 	if(fresh) {
 		name_table_clear(&ks->filing_sets);
 		name_table_clear(&ks->route_sets);

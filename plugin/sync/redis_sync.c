@@ -369,13 +369,12 @@ sync_connect(struct sync_run *run, char *err, size_t err_size)
 
 /** The keyspace's reports: one log line per change of a bad key, counted. */
 static void
-sync_report(void *ctx, enum keyspace_note note, const char *message)
+sync_report(void *ctx, const struct keyspace_report *report)
 {
 	struct sync_run *run = ctx;
 
-	(void)note;
 	STATS_INC(run->sync->stats, records_skipped);
-	cnroute_log(CNROUTE_LOG_WARNING, "%s", message);
+	cnroute_log(CNROUTE_LOG_WARNING, "%s", report->message);
 }
 
 /**

@@ -16,13 +16,8 @@ is_wrongtype(const redisReply *reply)
 		memcmp(reply->str, wrongtype, sizeof(wrongtype) - 1) == 0;
 }
 
-/**
- * What an HGETALL reply says the key holds, and its fields.
- * @param fields: out, RECORD_FIELDS_MAX entries, pointing into reply.
- * @param count: out, the number of fields.
- */
-static enum record_shape
-reply_shape(const redisReply *reply, struct record_field *fields,
+enum record_shape
+sync_reply_shape(const redisReply *reply, struct record_field *fields,
 	size_t *count)
 {
 	size_t i, n;
@@ -65,7 +60,7 @@ sync_apply_reply(struct keyspace *ks, struct steering_writer *w,
 {
 	struct record_field fields[RECORD_FIELDS_MAX];
 	size_t count;
-	enum record_shape shape = reply_shape(reply, fields, &count);
+	enum record_shape shape = sync_reply_shape(reply, fields, &count);
 
 	return keyspace_apply(ks, w, key, key_len, shape, fields, count);
 }

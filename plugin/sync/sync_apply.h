@@ -19,6 +19,18 @@
 #include "cnroute/steering.h"
 
 /**
+ * What an HGETALL reply says a key holds: WRONGTYPE is a key of another
+ * type, an empty array a missing key, more than RECORD_FIELDS_MAX fields
+ * too many, anything else that is not an array of strings unreadable.
+ * cnroutectl reads replies with this too, so it judges what the module
+ * judges.
+ * @param fields: out, RECORD_FIELDS_MAX entries pointing into reply.
+ * @param count: out, the number of fields (RECORD_HASH only).
+ */
+enum record_shape sync_reply_shape(const redisReply *reply,
+	struct record_field *fields, size_t *count);
+
+/**
  * Apply the reply Redis gave to HGETALL key.
  * @param reply: the reply; NULL counts as unreadable.
  * @return 0, or -1 when out of memory.

@@ -16,6 +16,7 @@
 #include "audit.h"
 #include "cnroute/dname.h"
 #include "explain.h"
+#include "judge.h"
 #include "names.h"
 #include "netaddr.h"
 #include "rules.h"
@@ -54,31 +55,6 @@ test_filing_candidates(void **state)
 	assert_int_equal(n, 3);
 	assert_string_equal(v[0], "img.example.com");
 	strv_free(v, n);
-}
-
-/** The covering filing: the longest valid one; broken ones are skipped. */
-static void
-test_covering_filing(void **state)
-{
-	struct kvlist h[3];
-	enum key_state st[3] = { KEY_MISSING, KEY_HASH, KEY_HASH };
-	enum filing_status s;
-	(void)state;
-	memset(h, 0, sizeof(h));
-	kvlist_set(&h[1], "status", "revoked");
-	kvlist_set(&h[2], "status", "active");
-	assert_int_equal(covering_filing(h, st, 3, &s), 1);
-	assert_int_equal(s, FILING_REVOKED);
-	/* a filing the module cannot parse is no filing: the shorter wins */
-	kvlist_set(&h[1], "status", "expired");
-	assert_int_equal(covering_filing(h, st, 3, &s), 2);
-	assert_int_equal(s, FILING_ACTIVE);
-	st[1] = KEY_WRONGTYPE;
-	st[2] = KEY_MISSING;
-	assert_int_equal(covering_filing(h, st, 3, &s), -1);
-	assert_int_equal(s, FILING_NONE);
-	kvlist_free(&h[1]);
-	kvlist_free(&h[2]);
 }
 
 /** Pools: canonical text, CNAME targets, and what the module refuses. */
@@ -154,6 +130,37 @@ test_filing_build(void **state)
 	in.entity = "  ";
 	assert_int_equal(filing_build(&in, domain, &f, err), -1);
 	assert_non_null(strstr(err, "entity"));
+	kvlist_free(&f);
+}
+
+/** Public suffixes are refused by every filing writer (filing set, the
+ *  rows of filing import and sync --feed all go through filing_build);
+ *  a registrable domain below one is not. */
+static void
+test_filing_public_suffix(void **state)
+{
+	static const char *const suffixes[] = { "com", "com.cn", "COM.CN.",
+		"github.io", "net.cn", "中国" };
+	struct kvlist f = { 0 };
+	char domain[NAME_TEXT_MAX], err[RULES_ERR_MAX];
+	char *row[FILING_COL_COUNT] = { NULL, "京ICP备12345678号", "X Ltd",
+		"X Ltd", "revoked" };
+	struct filing_input in;
+	size_t i;
+	(void)state;
+	for(i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		row[FILING_COL_DOMAIN] = (char *)suffixes[i];
+		in = filing_input_from_row(row);
+		assert_int_equal(filing_build(&in, domain, &f, err), -1);
+		assert_non_null(strstr(err, "public suffix"));
+		assert_int_equal(filing_domain_check(domain, err), -1);
+	}
+	row[FILING_COL_DOMAIN] = "foo2.com.cn";
+	in = filing_input_from_row(row);
+	assert_int_equal(filing_build(&in, domain, &f, err), 0);
+	assert_string_equal(domain, "foo2.com.cn");
+	assert_int_equal(filing_domain_check("someone.github.io", err), 0);
+	assert_int_equal(filing_domain_check("example.com", err), 0);
 	kvlist_free(&f);
 }
 
@@ -287,29 +294,60 @@ bump_alloc(void *ctx, size_t size)
 	return p;
 }
 
-/** A table filled from hashes decides like the module: gate and skips. */
+/** A field list of one hash. */
+static size_t
+fields_of(struct record_field *rf, const char *const *kv, size_t pairs)
+{
+	size_t i;
+	for(i = 0; i < pairs; i++) {
+		rf[i].name = kv[2 * i];
+		rf[i].name_len = strlen(kv[2 * i]);
+		rf[i].value = kv[2 * i + 1];
+		rf[i].value_len = strlen(kv[2 * i + 1]);
+	}
+	return pairs;
+}
+
+/** Apply a hash under key. */
+static void
+apply_kv(struct judge *j, const char *key, const struct record_field *rf,
+	size_t n)
+{
+	judge_apply(j, key, strlen(key), RECORD_HASH, rf, n);
+}
+
+/** A table judged through the keyspace decides like the module: a
+ *  wildcard rule, a bad route reported and skipped, a spelling of the
+ *  covering filing that is not active keeps the CN pool away. */
 static void
 test_explain_table(void **state)
 {
+	static const char *const wild[] = { "cn", "192.0.2.1", "offshore",
+		"198.51.100.1" };
+	static const char *const active[] = { "status", "active" };
+	static const char *const revoked[] = { "status", "revoked" };
+	static const char *const bad[] = { "cn", "1.2.3.999" };
 	struct explain_table t;
-	struct kvlist h[3];
-	enum key_state st[3] = { KEY_HASH, KEY_HASH, KEY_HASH };
-	char *names[3] = { "*.example.com", "example.com", "bad.example.com" };
-	const char kinds[3] = { 'r', 'f', 'r' };
+	struct judge j;
+	struct record_field rf[4];
 	struct steering_decision d;
 	uint8_t q[DNAME_MAX_WIRE];
 	size_t qlen, used = 0;
 	int mainland = 1;
 	(void)state;
-	memset(h, 0, sizeof(h));
-	kvlist_set(&h[0], "cn", "192.0.2.1");
-	kvlist_set(&h[0], "offshore", "198.51.100.1");
-	kvlist_set(&h[1], "status", "active");
-	kvlist_set(&h[2], "cn", "1.2.3.999");
 	assert_int_equal(explain_table_init(&t), 0);
-	explain_table_fill(&t, names, kinds, h, st, 3);
+	assert_int_equal(judge_begin(&j, "cnroute:", &t.st), 0);
+	apply_kv(&j, "cnroute:filing:example.com", rf,
+		fields_of(rf, active, 1));
+	apply_kv(&j, "cnroute:route:*.example.com", rf,
+		fields_of(rf, wild, 2));
+	apply_kv(&j, "cnroute:route:bad.example.com", rf,
+		fields_of(rf, bad, 1));
+	judge_commit(&j);
+	explain_table_take_reports(&t, &j);
+	judge_free(&j);
 	assert_int_equal(t.nskipped, 1);
-	assert_non_null(strstr(t.skipped[0], "bad.example.com"));
+	assert_non_null(strstr(t.skipped[0], "cnroute:route:bad.example.com"));
 	assert_int_equal(dname_from_text("www.example.com", q, &qlen), 0);
 	assert_int_equal(steering_table_decide(&t.st, q, qlen, STEER_TYPE_A,
 		60, region_fixed, &mainland, bump_alloc, &used, &d), 0);
@@ -321,9 +359,29 @@ test_explain_table(void **state)
 		60, region_fixed, &mainland, bump_alloc, &used, &d), 0);
 	assert_int_equal(d.pool, STEER_POOL_OFFSHORE);
 	explain_table_free(&t);
-	kvlist_free(&h[0]);
-	kvlist_free(&h[1]);
-	kvlist_free(&h[2]);
+
+	/* the same with "Example.com." revoked beside it: offshore */
+	assert_int_equal(explain_table_init(&t), 0);
+	assert_int_equal(judge_begin(&j, "cnroute:", &t.st), 0);
+	apply_kv(&j, "cnroute:filing:Example.com.", rf,
+		fields_of(rf, revoked, 1));
+	apply_kv(&j, "cnroute:filing:example.com", rf,
+		fields_of(rf, active, 1));
+	apply_kv(&j, "cnroute:route:*.example.com", rf,
+		fields_of(rf, wild, 2));
+	judge_commit(&j);
+	explain_table_take_reports(&t, &j);
+	judge_free(&j);
+	assert_int_equal(t.nskipped, 1);
+	assert_non_null(strstr(t.skipped[0], "cnroute:filing:Example.com."));
+	assert_non_null(strstr(t.skipped[0], "cnroute:filing:example.com "));
+	mainland = 1;
+	used = 0;
+	assert_int_equal(steering_table_decide(&t.st, q, qlen, STEER_TYPE_A,
+		60, region_fixed, &mainland, bump_alloc, &used, &d), 0);
+	assert_int_equal(d.pool, STEER_POOL_OFFSHORE);
+	assert_int_equal(d.filing, FILING_REVOKED);
+	explain_table_free(&t);
 }
 
 /** --since forms, and which keys --domain selects. */
@@ -384,10 +442,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gate_decide),
 		cmocka_unit_test(test_filing_candidates),
-		cmocka_unit_test(test_covering_filing),
 		cmocka_unit_test(test_pool_canonical),
 		cmocka_unit_test(test_route_fields),
 		cmocka_unit_test(test_filing_build),
+		cmocka_unit_test(test_filing_public_suffix),
 		cmocka_unit_test(test_sync_plan),
 		cmocka_unit_test(test_explain_names),
 		cmocka_unit_test(test_explain_table),

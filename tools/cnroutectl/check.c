@@ -4,255 +4,486 @@
  *
  * Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
  *
- * Findings: records the module would skip (judged by the module's own
- * parsers), routes with a CN pool whose covering filing is not active
- * (served offshore), filings whose registrant is not the filing entity
- * (the 2018 rule), malformed filing numbers, and keys not in the
- * canonical form the CLI writes.
+ * Every key under the prefix goes through the module's keyspace (judge.h)
+ * into a table of check's own, so the findings are the module's view:
+ * each report of the keyspace is a finding (invalid filings, public
+ * suffixes included; skipped routes; keys whose name can't be read; a
+ * name written under several keys, once, naming all of them), and routes
+ * with a CN pool are judged against the covering filing of that table
+ * (an invalid or merged filing counts as the module counts it). Besides:
+ * filings whose registrant is not the filing entity (the 2018 rule),
+ * malformed filing numbers, and keys not in the canonical form the CLI
+ * writes.
+ *
+ * Keys are read in batches (one SCAN of the key names, then pipelined
+ * HGETALLs of 1000 keys), so only the key names are held for the whole
+ * run; findings are sorted by key before they are printed.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cnroute/dname.h"
+#include "cnroute/keys.h"
+#include "check.h"
 #include "commands.h"
-#include "explain.h"
 #include "icp.h"
+#include "judge.h"
+#include "sync_apply.h"
 #include "names.h"
 #include "redis_store.h"
 
 /** Usage of "check". */
 static const char usage_check[] =
 	"usage: cnroutectl check [--json]\n"
-	"Lists what is inconsistent or risky: records the module skips, "
-	"routes with a CN\npool whose domain has no active filing (served "
-	"offshore), filings whose\nregistrant differs from the entity, "
-	"malformed filing numbers, keys not in\ncanonical form. Exit 0 when "
-	"nothing is found, 2 when something is.\n";
+	"Lists what is inconsistent or risky, as the module reads it: "
+	"invalid filings\n(not a hash, no or an unknown status, a public "
+	"suffix), routes the module skips,\nkeys whose name can't be read, "
+	"names written under several keys, routes with\na CN pool whose "
+	"covering filing is not active (served offshore), filings whose\n"
+	"registrant differs from the entity, malformed filing numbers, keys "
+	"not in\ncanonical form. Exit 0 when nothing is found, 2 when "
+	"something is.\n";
 
-/** Everything check read. */
-struct check_data {
-	/** every filing key and hash */
-	struct store_kind filings;
-	/** every route key and hash */
-	struct store_kind routes;
-};
+/** Keys fetched per pipeline. */
+#define CHECK_BATCH 1000
 
-/** Findings, printed as they come (text) or collected (JSON). */
-struct findings {
-	/** --json */
-	int json;
-	/** the JSON array being built */
-	struct strbuf sb;
-	/** number of findings */
-	size_t count;
-};
-
-/** Report one finding. */
+/** Out of memory: a partial list of findings would read as "all clear"
+ *  for what is missing, so stop. */
 static void
-finding(struct findings *f, const char *severity, const char *kind,
+check_oom(void)
+{
+	fputs("cnroutectl: out of memory\n", stderr);
+	exit(CLI_INVALID);
+}
+
+void
+check_key_printable(const char *key, size_t len, char *out, size_t size)
+{
+	size_t i, n = 0;
+
+	for(i = 0; i < len && n + 1 < size; i++) {
+		unsigned char c = (unsigned char)key[i];
+		out[n++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	out[n] = 0;
+}
+
+/** Record one finding. */
+static void
+finding(struct check_run *r, const char *severity, const char *kind,
+	const char *key, const char *format, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void
+finding(struct check_run *r, const char *severity, const char *kind,
 	const char *key, const char *format, ...)
 {
+	struct finding *f;
 	va_list ap;
 	char *msg;
+
 	va_start(ap, format);
 	if(vasprintf(&msg, format, ap) < 0)
 		msg = NULL;
 	va_end(ap);
 	if(msg == NULL)
-		return;
-	if(f->json) {
-		sb_puts(&f->sb, f->count ? ",\n" : "\n");
-		sb_puts(&f->sb, "{\"severity\":");
-		sb_json_str(&f->sb, severity);
-		sb_puts(&f->sb, ",\"kind\":");
-		sb_json_str(&f->sb, kind);
-		sb_puts(&f->sb, ",\"key\":");
-		sb_json_str(&f->sb, key);
-		sb_puts(&f->sb, ",\"message\":");
-		sb_json_str(&f->sb, msg);
-		sb_puts(&f->sb, "}");
-	} else {
-		printf("%-7s %-16s %s: %s\n", severity, kind, key, msg);
+		check_oom();
+	if(r->nf == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 32;
+		f = realloc(r->f, cap * sizeof(*f));
+		if(f == NULL)
+			check_oom();
+		r->f = f;
+		r->cap = cap;
 	}
-	f->count++;
-	free(msg);
+	f = &r->f[r->nf];
+	f->severity = severity;
+	f->kind = kind;
+	f->key = xstrdup(key);
+	f->message = msg;
+	f->seq = r->nf++;
 }
 
-/** Read every filing and route. @return CLI code. */
-static int
-check_read(struct store *s, struct check_data *d, char *err)
-{
-	int rc = store_read_kind(s, "filing", &d->filings, err);
-	if(rc == CLI_OK)
-		rc = store_read_kind(s, "route", &d->routes, err);
-	return rc;
-}
-
-/** Free what check read. */
+/** The printable form of key i. */
 static void
-check_data_free(struct check_data *d)
+key_text(const struct check_run *r, size_t i, char *out, size_t size)
 {
-	store_kind_free(&d->filings);
-	store_kind_free(&d->routes);
+	check_key_printable(keylist_key(&r->keys, i), r->keys.len[i], out,
+		size);
 }
 
-/**
- * Check the name in a key: one the module can read, in canonical form.
- * @return 0 when the module can read it.
- */
+/** store_keep_fn: filing and route keys (readable names or not). */
 static int
-check_key_name(struct findings *f, const char *key, const char *name,
-	int wildcard_ok)
+keep_cnroute_key(void *prefix, const char *key, size_t len)
 {
-	uint8_t wire[DNAME_MAX_WIRE];
-	size_t len;
-	char canon[NAME_TEXT_MAX], err[NAME_ERR_MAX];
-	if(dname_from_text(name, wire, &len) != 0 || len <= 1) {
-		finding(f, "error", "skipped", key, "the module skips it: "
-			"bad name in the key");
-		return -1;
-	}
-	if(name_normalise(name, wildcard_ok, canon, err) != 0)
-		finding(f, "warning", "name", key, "name not valid for "
-			"cnroutectl: %s", err);
-	else if(strcmp(canon, name) != 0)
-		finding(f, "warning", "not-canonical", key, "key not in "
-			"canonical form (cnroutectl writes '%s'); tools that "
-			"look the canonical key up will miss it", canon);
-	return 0;
+	struct key_name kn;
+	char err[KEY_ERR_MAX];
+
+	(void)key_parse(prefix, key, len, &kn, err);
+	return kn.kind != KEY_OTHER;
 }
 
 /** Check one filing's number and registrant. */
 static void
-check_filing_fields(struct findings *f, const char *key,
-	const struct kvlist *h)
+check_filing_fields(struct check_run *r, const char *key,
+	const struct record_field *fields, size_t count)
 {
-	const char *icp = kvlist_get(h, "icp");
-	const char *entity = kvlist_get(h, "entity");
-	const char *reg = kvlist_get(h, "registrant");
+	char *icp = NULL, *entity = NULL, *reg = NULL;
 	char norm[ICP_MAX], err[ICP_ERR_MAX];
+	size_t i;
+
+	for(i = 0; i < count; i++) {
+		char **to = NULL;
+		if(fields[i].name_len == 3 && memcmp(fields[i].name, "icp",
+			3) == 0)
+			to = &icp;
+		else if(fields[i].name_len == 6 && memcmp(fields[i].name,
+			"entity", 6) == 0)
+			to = &entity;
+		else if(fields[i].name_len == 10 && memcmp(fields[i].name,
+			"registrant", 10) == 0)
+			to = &reg;
+		if(to != NULL && *to == NULL)
+			*to = xstrndup(fields[i].value, fields[i].value_len);
+	}
 	if(icp == NULL)
-		finding(f, "error", "icp", key, "no filing number");
+		finding(r, "error", "icp", key, "no filing number");
 	else if(icp_normalise(icp, norm, err) != ICP_OK)
-		finding(f, "error", "icp", key, "malformed filing number "
+		finding(r, "error", "icp", key, "malformed filing number "
 			"'%s': %s", icp, err);
 	if(reg == NULL)
-		finding(f, "warning", "registrant", key, "no registrant "
+		finding(r, "warning", "registrant", key, "no registrant "
 			"recorded (the 2018 rule: the domain must be "
 			"registered to the filing entity)");
 	else if(entity == NULL || strcmp(reg, entity) != 0)
-		finding(f, "warning", "registrant", key, "registrant '%s' "
+		finding(r, "warning", "registrant", key, "registrant '%s' "
 			"differs from the entity '%s' (the 2018 rule)", reg,
 			entity ? entity : "");
+	free(icp);
+	free(entity);
+	free(reg);
 }
 
-/** Check every filing; fill the table with the valid ones. */
-static void
-check_filings(struct store *s, struct findings *f, struct check_data *d,
-	struct explain_table *t)
+/**
+ * Whether cnroutectl can write a readable name (not a wildcard filing,
+ * no character it refuses).
+ * @param err: out, why not (NAME_ERR_MAX bytes).
+ */
+static int
+name_for_cli(const struct key_name *kn, char *err)
 {
-	size_t i;
-	for(i = 0; i < d->filings.n; i++) {
-		const char *key = d->filings.keys[i];
-		const char *name = store_key_name(s, "filing", key);
-		char kind = 'f';
-		size_t before = t->nskipped;
-		if(check_key_name(f, key, name, 0) != 0)
-			continue;
-		explain_table_fill(t, (char *const *)&name, &kind, &d->filings.hashes[i],
-			&d->filings.states[i], 1);
-		if(t->nskipped > before) {
-			finding(f, "error", "skipped", key, "the module skips "
-				"it: %s", strchr(t->skipped[before], ':') + 2);
-			continue;
+	char text[DNAME_MAX_TEXT], canon[NAME_TEXT_MAX];
+
+	dname_to_text(kn->name, text);
+	return name_normalise(text, kn->kind == KEY_ROUTE, canon, err) == 0;
+}
+
+/** A readable name cnroutectl would not write: the module reads it, the
+ *  CLI can't manage it. */
+static void
+check_name_for_cli(struct check_run *r, const char *key,
+	const struct key_name *kn)
+{
+	char err[NAME_ERR_MAX];
+
+	if(!name_for_cli(kn, err))
+		finding(r, "warning", "name", key, "name not valid for "
+			"cnroutectl: %s", err);
+}
+
+void
+check_run_key(struct check_run *r, size_t i, enum record_shape shape,
+	const struct record_field *fields, size_t count)
+{
+	struct key_name kn;
+	char err[RECORD_ERR_MAX], key[STORE_ERR_MAX];
+	const char *k = keylist_key(&r->keys, i);
+	size_t len = r->keys.len[i];
+
+	if(r->present == NULL) {
+		r->present = xmalloc(r->keys.n);
+		memset(r->present, 0, r->keys.n);
+	}
+	judge_apply(&r->j, k, len, shape, fields, count);
+	if(shape == RECORD_MISSING)
+		return; /* deleted since the SCAN */
+	r->present[i] = 1;
+	if(key_parse(r->prefix, k, len, &kn, err) != 0) {
+		/* the keyspace reported it */
+		if(kn.kind == KEY_FILING)
+			r->filings++;
+		else
+			r->routes++;
+		return;
+	}
+	if(kn.kind == KEY_ROUTE)
+		r->routes++;
+	else if(kn.kind == KEY_FILING)
+		r->filings++;
+	else
+		return;
+	key_text(r, i, key, sizeof(key));
+	check_name_for_cli(r, key, &kn);
+	if(kn.kind == KEY_FILING && shape == RECORD_HASH &&
+		filing_judge(kn.name, shape, fields, count, err) !=
+		FILING_INVALID)
+		check_filing_fields(r, key, fields, count);
+}
+
+/**
+ * Read every filing and route key through the keyspace: one SCAN of the
+ * key names, then HGETALL in pipelines of CHECK_BATCH keys.
+ * @return CLI code.
+ */
+static int
+check_read(struct store *s, struct check_run *r, char *err)
+{
+	char *pattern = store_prefix_pattern(s);
+	const char *k[CHECK_BATCH];
+	redisReply *rep[CHECK_BATCH];
+	size_t at, i, n;
+	int rc = store_scan_keys(s, pattern, keep_cnroute_key, s->prefix,
+		&r->keys, err);
+
+	free(pattern);
+	if(rc != CLI_OK)
+		return rc;
+	for(at = 0; at < r->keys.n && rc == CLI_OK; at += n) {
+		n = r->keys.n - at < CHECK_BATCH ? r->keys.n - at :
+			CHECK_BATCH;
+		for(i = 0; i < n; i++)
+			k[i] = keylist_key(&r->keys, at + i);
+		rc = store_fetch_replies(s, k, r->keys.len + at, n, rep, err);
+		for(i = 0; rc == CLI_OK && i < n; i++) {
+			struct record_field fields[RECORD_FIELDS_MAX];
+			size_t count;
+			enum record_shape shape = sync_reply_shape(rep[i],
+				fields, &count);
+			check_run_key(r, at + i, shape, fields, count);
 		}
-		if(d->filings.states[i] == KEY_HASH)
-			check_filing_fields(f, key, &d->filings.hashes[i]);
+		store_replies_free(rep, n);
+	}
+	return rc;
+}
+
+/** The keyspace's reports, as findings. */
+static void
+check_reports(struct check_run *r)
+{
+	char key[STORE_ERR_MAX];
+	size_t i;
+
+	for(i = 0; i < r->j.count; i++) {
+		const struct judge_report *rep = &r->j.reports[i];
+		check_key_printable(rep->key, rep->key_len, key, sizeof(key));
+		switch(rep->note) {
+		case KEYSPACE_BAD_NAME:
+			finding(r, "error", "skipped", key, "%s",
+				rep->message);
+			break;
+		case KEYSPACE_BAD_FILING:
+			finding(r, "error", "invalid-filing", key, "%s (an "
+				"invalid filing covers the names below it and "
+				"is never active: they get offshore)",
+				rep->message);
+			break;
+		case KEYSPACE_BAD_ROUTE:
+			finding(r, "error", "skipped", key, "%s (the module "
+				"does not use this rule)", rep->message);
+			break;
+		case KEYSPACE_SPELLINGS:
+			/* about the name, filed under its canonical key */
+			finding(r, "warning", "spellings", key, "%s",
+				rep->message);
+			break;
+		}
 	}
 }
 
 /**
- * The covering filing of a route name, as the module finds it.
- * @param domain: out, DNAME_MAX_TEXT bytes ("" when none).
+ * Keys not spelt canonically. A key of a name written under several
+ * keys is named by that name's "spellings" finding already, and a name
+ * cnroutectl can't write has its "name" finding instead.
  */
-static enum filing_status
-covering(const struct explain_table *t, const uint8_t *wire, size_t len,
-	char *domain)
+static void
+check_spelling(struct check_run *r)
 {
-	const uint8_t *p = dname_is_wildcard(wire) ? dname_parent(wire) :
-		wire;
-	domain[0] = 0;
-	for(; p != NULL; p = dname_parent(p)) {
-		size_t plen = len - (size_t)(p - wire);
-		void *v = name_table_lookup(&t->st.filings, p, plen);
-		if(v != NULL) {
-			dname_to_text(p, domain);
-			return (enum filing_status)(uintptr_t)v;
-		}
+	char key[STORE_ERR_MAX], canon[DNAME_MAX_TEXT + 300];
+	char nerr[NAME_ERR_MAX];
+	size_t i;
+
+	for(i = 0; i < r->keys.n; i++) {
+		struct key_name kn;
+		char err[KEY_ERR_MAX];
+		if(r->present == NULL || !r->present[i] || key_parse(r->prefix,
+			keylist_key(&r->keys, i), r->keys.len[i], &kn,
+			err) != 0 || kn.canonical)
+			continue;
+		if(judge_has_spellings(&r->j, kn.kind, kn.name, kn.name_len) ||
+			!name_for_cli(&kn, nerr))
+			continue;
+		if(judge_canonical_key(r->prefix, kn.kind, kn.name, canon,
+			sizeof(canon)) != 0)
+			continue;
+		key_text(r, i, key, sizeof(key));
+		finding(r, "warning", "not-canonical", key, "key not in "
+			"canonical form (cnroutectl writes '%s'); the module "
+			"reads it, but tools that look the canonical key up "
+			"will miss it", canon);
 	}
-	return FILING_NONE;
 }
 
-/** Check one valid route for a CN pool without an active filing. */
+/**
+ * A route with a CN pool whose covering filing, in the judged table, is
+ * not active: everyone gets offshore.
+ * @param key: the key the finding names.
+ */
 static void
-check_route_gate(struct findings *f, const struct explain_table *t,
-	const char *key, const char *name, const struct kvlist *h)
+check_served_offshore(struct check_run *r, const char *key,
+	const struct key_name *kn)
 {
-	const char *cn = kvlist_get(h, "cn");
-	uint8_t wire[DNAME_MAX_WIRE];
-	size_t len;
+	const struct route *route = name_table_lookup(&r->st.routes,
+		kn->name, kn->name_len);
 	char domain[DNAME_MAX_TEXT];
 	enum filing_status st;
-	struct pool pool;
-	char err[RECORD_ERR_MAX];
-	if(cn == NULL || pool_parse(cn, strlen(cn), &pool, err) != 0)
+
+	if(route == NULL || route->cn.kind == POOL_EMPTY)
 		return;
-	if(pool.kind == POOL_EMPTY)
-		return;
-	pool_free(&pool);
-	if(dname_from_text(name, wire, &len) != 0)
-		return;
-	st = covering(t, wire, len, domain);
+	st = judge_covering(&r->st, kn->name, kn->name_len, domain);
 	if(st == FILING_ACTIVE)
 		return;
 	if(st == FILING_NONE)
-		finding(f, "warning", "served-offshore", key, "CN pool but no "
+		finding(r, "warning", "served-offshore", key, "CN pool but no "
 			"filing covers the name: everyone gets offshore");
 	else
-		finding(f, "warning", "served-offshore", key, "CN pool but the "
+		finding(r, "warning", "served-offshore", key, "CN pool but the "
 			"covering filing %s is %s: everyone gets offshore",
 			domain, filing_status_name(st));
 }
 
-/** Check every route. */
+/** Every managed name's route, against its covering filing. A name with
+ *  several keys is looked at once, under its canonical key. */
 static void
-check_routes(struct store *s, struct findings *f, struct check_data *d,
-	struct explain_table *t)
+check_routes(struct check_run *r)
 {
-	struct explain_table scratch;
+	char key[STORE_ERR_MAX], canon[DNAME_MAX_TEXT + 300];
+	struct name_table done;
 	size_t i;
-	if(explain_table_init(&scratch) != 0)
-		return;
-	for(i = 0; i < d->routes.n; i++) {
-		const char *key = d->routes.keys[i];
-		const char *name = store_key_name(s, "route", key);
-		char kind = 'r';
-		size_t before = scratch.nskipped;
-		if(check_key_name(f, key, name, 1) != 0)
+
+	if(name_table_init(&done, 0, NULL) != 0)
+		check_oom();
+	for(i = 0; i < r->keys.n; i++) {
+		struct key_name kn;
+		char err[KEY_ERR_MAX];
+		if(r->present == NULL || !r->present[i] || key_parse(r->prefix,
+			keylist_key(&r->keys, i), r->keys.len[i], &kn,
+			err) != 0 || kn.kind != KEY_ROUTE)
 			continue;
-		/* parse through the module's path, in a scratch table */
-		explain_table_fill(&scratch, (char *const *)&name, &kind,
-			&d->routes.hashes[i], &d->routes.states[i], 1);
-		if(scratch.nskipped > before) {
-			finding(f, "error", "skipped", key, "the module skips "
-				"it: %s", strchr(scratch.skipped[before],
-				':') + 2);
+		if(judge_has_spellings(&r->j, KEY_ROUTE, kn.name,
+			kn.name_len)) {
+			if(name_table_lookup(&done, kn.name, kn.name_len) !=
+				NULL || judge_canonical_key(r->prefix,
+				KEY_ROUTE, kn.name, canon, sizeof(canon)) != 0)
+				continue;
+			if(name_table_put(&done, kn.name, kn.name_len,
+				(void *)1, 0, NULL) != 0)
+				check_oom();
+			check_key_printable(canon, strlen(canon), key,
+				sizeof(key));
+		} else {
+			key_text(r, i, key, sizeof(key));
+		}
+		check_served_offshore(r, key, &kn);
+	}
+	name_table_clear(&done);
+}
+
+/** qsort comparator of findings: by key, then in order of arrival. */
+static int
+finding_cmp(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	if(c != 0)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/** Print the findings, sorted by key. */
+static void
+check_print(struct check_run *r, int json)
+{
+	struct strbuf sb = { 0 };
+	size_t i;
+
+	for(i = 0; i < r->nf; i++) {
+		const struct finding *f = &r->f[i];
+		if(!json) {
+			printf("%-7s %-16s %s: %s\n", f->severity, f->kind,
+				f->key, f->message);
 			continue;
 		}
-		if(d->routes.states[i] == KEY_HASH)
-			check_route_gate(f, t, key, name, &d->routes.hashes[i]);
+		sb_puts(&sb, i ? ",\n" : "\n");
+		sb_puts(&sb, "{\"severity\":");
+		sb_json_str(&sb, f->severity);
+		sb_puts(&sb, ",\"kind\":");
+		sb_json_str(&sb, f->kind);
+		sb_puts(&sb, ",\"key\":");
+		sb_json_str(&sb, f->key);
+		sb_puts(&sb, ",\"message\":");
+		sb_json_str(&sb, f->message);
+		sb_puts(&sb, "}");
 	}
-	explain_table_free(&scratch);
+	if(json)
+		printf("[%s%s]\n", sb_str(&sb), r->nf ? "\n" : "");
+	else
+		printf("%zu finding%s in %zu filings and %zu routes\n", r->nf,
+			r->nf == 1 ? "" : "s", r->filings, r->routes);
+	sb_free(&sb);
+}
+
+int
+check_run_init(struct check_run *r, const char *prefix)
+{
+	memset(r, 0, sizeof(*r));
+	r->prefix = prefix;
+	if(steering_table_init(&r->st) != 0)
+		return -1;
+	if(judge_begin(&r->j, prefix, &r->st) != 0) {
+		steering_table_destroy(&r->st);
+		return -1;
+	}
+	return 0;
+}
+
+void
+check_run_finish(struct check_run *r)
+{
+	judge_commit(&r->j);
+	check_reports(r);
+	check_spelling(r);
+	check_routes(r);
+	if(r->nf > 1)
+		qsort(r->f, r->nf, sizeof(*r->f), finding_cmp);
+}
+
+void
+check_run_free(struct check_run *r)
+{
+	size_t i;
+
+	for(i = 0; i < r->nf; i++) {
+		free(r->f[i].key);
+		free(r->f[i].message);
+	}
+	free(r->f);
+	judge_free(&r->j);
+	steering_table_destroy(&r->st);
+	keylist_free(&r->keys);
+	free(r->present);
+	memset(r, 0, sizeof(*r));
 }
 
 int
@@ -260,9 +491,7 @@ cmd_check(struct cli *cli, int argc, char **argv)
 {
 	const struct opt_spec specs[] = { { NULL, 0, NULL, NULL } };
 	struct opts_pos pos;
-	struct check_data d;
-	struct findings f;
-	struct explain_table t;
+	struct check_run r;
 	struct store *s;
 	char err[STORE_ERR_MAX];
 	int rc = opts_parse(cli, argc - 1, argv + 1, specs, &pos,
@@ -273,28 +502,19 @@ cmd_check(struct cli *cli, int argc, char **argv)
 		return usage_error(usage_check, "check takes no argument");
 	if((rc = cli_store(cli, &s)) != CLI_OK)
 		return rc;
-	memset(&d, 0, sizeof(d));
-	memset(&f, 0, sizeof(f));
-	f.json = cli->json;
-	rc = check_read(s, &d, err);
-	if(rc != CLI_OK) {
-		cli_error("%s", err);
-		check_data_free(&d);
-		return rc;
-	}
-	if(explain_table_init(&t) != 0) {
-		check_data_free(&d);
+	if(check_run_init(&r, s->prefix) != 0) {
+		cli_error("out of memory");
 		return CLI_INVALID;
 	}
-	check_filings(s, &f, &d, &t);
-	check_routes(s, &f, &d, &t);
-	if(f.json)
-		printf("[%s%s]\n", sb_str(&f.sb), f.count ? "\n" : "");
-	else
-		printf("%zu finding%s in %zu filings and %zu routes\n",
-			f.count, f.count == 1 ? "" : "s", d.filings.n, d.routes.n);
-	sb_free(&f.sb);
-	explain_table_free(&t);
-	check_data_free(&d);
-	return f.count ? CLI_INVALID : CLI_OK;
+	rc = check_read(s, &r, err);
+	if(rc != CLI_OK) {
+		cli_error("%s", err);
+		check_run_free(&r);
+		return rc;
+	}
+	check_run_finish(&r);
+	check_print(&r, cli->json);
+	rc = r.nf ? CLI_INVALID : CLI_OK;
+	check_run_free(&r);
+	return rc;
 }

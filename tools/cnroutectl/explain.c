@@ -15,6 +15,7 @@
 #include <string.h>
 #include "cnroute/dname.h"
 #include "cnroute/geoip.h"
+#include "cnroute/keys.h"
 #include "commands.h"
 #include "explain.h"
 #include "names.h"
@@ -59,120 +60,139 @@ explain_table_init(struct explain_table *t)
 	return steering_table_init(&t->st);
 }
 
-/** Note a record the module would skip. */
-static void
-note_skipped(struct explain_table *t, const char *kind, const char *name,
-	const char *why)
+/** Put a name (text) into a table of wanted names. @return 0 or -1. */
+static int
+want_put(struct name_table *t, const char *name)
 {
-	char **p = realloc(t->skipped, (t->nskipped + 1) * sizeof(char *));
-	if(p == NULL) {
-		fputs("cnroutectl: out of memory\n", stderr);
-		exit(CLI_INVALID);
-	}
-	t->skipped = p;
-	t->skipped[t->nskipped++] = xasprintf("%s %s: %s", kind, name, why);
-}
-
-/** Turn a list into the module's record_field array (max 32 fields). */
-static size_t
-to_fields(const struct kvlist *h, struct record_field *rf)
-{
-	size_t i, n = 0;
-	for(i = 0; i < h->count && n < 32; i++, n++) {
-		rf[n].name = h->items[i].name;
-		rf[n].name_len = strlen(h->items[i].name);
-		rf[n].value = h->items[i].value;
-		rf[n].value_len = strlen(h->items[i].value);
-	}
-	return n;
-}
-
-/** Put one filing or route into the table, as the sync thread would. */
-static void
-fill_one(struct explain_table *t, const char *name, char kind,
-	const struct kvlist *h, enum key_state state)
-{
-	struct record_field rf[32];
 	uint8_t wire[DNAME_MAX_WIRE];
-	size_t wire_len, n;
-	char err[RECORD_ERR_MAX];
-	const char *what = kind == 'f' ? "filing" : "route";
-	if(state == KEY_MISSING)
-		return;
-	if(state == KEY_WRONGTYPE) {
-		note_skipped(t, what, name, "not a hash");
-		return;
+	size_t len;
+
+	if(dname_from_text(name, wire, &len) != 0 || len <= 1)
+		return 0; /* no key can spell it: nothing to want */
+	return name_table_put(t, wire, len, (void *)1, 0, NULL);
+}
+
+int
+explain_want_init(struct explain_want *w, const char *prefix,
+	const char *name)
+{
+	char **routes, **filings;
+	size_t nr, nf, i;
+	int rc = 0;
+
+	memset(w, 0, sizeof(*w));
+	w->prefix = prefix;
+	if(name_table_init(&w->filings, 0, NULL) != 0)
+		return -1;
+	if(name_table_init(&w->routes, 0, NULL) != 0) {
+		name_table_clear(&w->filings);
+		return -1;
 	}
-	if(dname_from_text(name, wire, &wire_len) != 0 || wire_len <= 1) {
-		note_skipped(t, what, name, "bad name in the key");
-		return;
-	}
-	n = to_fields(h, rf);
-	if(kind == 'f') {
-		enum filing_status status;
-		if(filing_parse(rf, n, &status, err) != 0)
-			note_skipped(t, what, name, err);
-		else
-			steering_set_filing(&t->st, wire, wire_len, status, 1);
-	} else {
-		struct route *route = route_parse_new(rf, n, err);
-		if(route == NULL) {
-			note_skipped(t, what, name, err);
-		} else {
-			steering_set_route(&t->st, wire, wire_len, route, 1);
-		}
-	}
+	explain_names(name, &routes, &nr, &filings, &nf);
+	for(i = 0; i < nr && rc == 0; i++)
+		rc = want_put(&w->routes, routes[i]);
+	for(i = 0; i < nf && rc == 0; i++)
+		rc = want_put(&w->filings, filings[i]);
+	strv_free(routes, nr);
+	strv_free(filings, nf);
+	if(rc != 0)
+		explain_want_free(w);
+	return rc;
+}
+
+int
+explain_want_key(void *want, const char *key, size_t len)
+{
+	const struct explain_want *w = want;
+	struct key_name kn;
+	char err[KEY_ERR_MAX];
+
+	if(key_parse(w->prefix, key, len, &kn, err) != 0)
+		return 0; /* the module skips it: it decides nothing */
+	if(kn.kind == KEY_FILING)
+		return name_table_lookup(&w->filings, kn.name,
+			kn.name_len) != NULL;
+	if(kn.kind == KEY_ROUTE)
+		return name_table_lookup(&w->routes, kn.name,
+			kn.name_len) != NULL;
+	return 0;
 }
 
 void
-explain_table_fill(struct explain_table *t, char *const *names,
-	const char *kinds, const struct kvlist *hashes,
-	const enum key_state *states, size_t n)
+explain_want_free(struct explain_want *w)
+{
+	name_table_clear(&w->filings);
+	name_table_clear(&w->routes);
+}
+
+void
+explain_table_take_reports(struct explain_table *t, const struct judge *j)
 {
 	size_t i;
-	for(i = 0; i < n; i++)
-		fill_one(t, names[i], kinds[i], &hashes[i], states[i]);
+
+	if(j->count == 0)
+		return;
+	t->skipped = xmalloc(j->count * sizeof(char *));
+	for(i = 0; i < j->count; i++)
+		t->skipped[i] = xstrdup(j->reports[i].message);
+	t->nskipped = j->count;
+}
+
+/**
+ * Fetch the keys (one pipeline) and judge them into the table.
+ * @return CLI_OK or CLI_REDIS (err set).
+ */
+static int
+explain_table_judge(struct store *s, const struct keylist *keys,
+	struct explain_table *t, char *err)
+{
+	const char **k = xmalloc((keys->n ? keys->n : 1) * sizeof(*k));
+	redisReply **r = xmalloc((keys->n ? keys->n : 1) * sizeof(*r));
+	struct judge j;
+	size_t i;
+	int rc;
+
+	for(i = 0; i < keys->n; i++)
+		k[i] = keylist_key(keys, i);
+	rc = store_fetch_replies(s, k, keys->len, keys->n, r, err);
+	if(rc == CLI_OK && judge_begin(&j, s->prefix, &t->st) != 0) {
+		snprintf(err, STORE_ERR_MAX, "out of memory");
+		rc = CLI_INVALID;
+	} else if(rc == CLI_OK) {
+		/* byte order, as SCAN sorted them: the reports list the keys
+		 * of a name the same way at every run */
+		for(i = 0; i < keys->n; i++)
+			judge_apply_reply(&j, k[i], keys->len[i], r[i]);
+		judge_commit(&j);
+		explain_table_take_reports(t, &j);
+		judge_free(&j);
+	}
+	store_replies_free(r, keys->n);
+	free(r);
+	free(k);
+	return rc;
 }
 
 int
 explain_table_load(struct store *s, const char *name,
 	struct explain_table *t, char *err)
 {
-	char **routes, **filings, **keys, **names, *kinds;
-	size_t nr, nf, n, i;
-	struct kvlist *h;
-	enum key_state *st;
+	struct explain_want want;
+	struct keylist keys;
+	char *pattern;
 	int rc;
-	explain_names(name, &routes, &nr, &filings, &nf);
-	n = nr + nf;
-	keys = xmalloc(n * sizeof(char *));
-	names = xmalloc(n * sizeof(char *));
-	kinds = xmalloc(n);
-	h = xmalloc(n * sizeof(*h));
-	st = xmalloc(n * sizeof(*st));
-	memset(h, 0, n * sizeof(*h));
-	for(i = 0; i < nr; i++) {
-		keys[i] = store_key(s, "route", routes[i]);
-		names[i] = routes[i];
-		kinds[i] = 'r';
+
+	if(explain_want_init(&want, s->prefix, name) != 0) {
+		snprintf(err, STORE_ERR_MAX, "out of memory");
+		return CLI_INVALID;
 	}
-	for(i = 0; i < nf; i++) {
-		keys[nr + i] = store_key(s, "filing", filings[i]);
-		names[nr + i] = filings[i];
-		kinds[nr + i] = 'f';
-	}
-	rc = store_fetch(s, keys, n, h, st, err);
+	pattern = store_prefix_pattern(s);
+	rc = store_scan_keys(s, pattern, explain_want_key, &want, &keys, err);
 	if(rc == CLI_OK)
-		explain_table_fill(t, names, kinds, h, st, n);
-	for(i = 0; i < n; i++)
-		kvlist_free(&h[i]);
-	strv_free(keys, n);
-	strv_free(routes, nr);
-	strv_free(filings, nf);
-	free(names);
-	free(kinds);
-	free(h);
-	free(st);
+		rc = explain_table_judge(s, &keys, t, err);
+	keylist_free(&keys);
+	free(pattern);
+	explain_want_free(&want);
 	return rc;
 }
 
@@ -281,6 +301,9 @@ pool_reason(const struct steering_decision *d)
 		return "no rule matches: Unbound resolves the name as usual";
 	if(d->pool == STEER_POOL_CN)
 		return "mainland client, active filing, CN pool not empty";
+	if(d->filing == FILING_INVALID)
+		return "no active filing (the covering filing is invalid: "
+			"the module can't read it): never the CN pool";
 	if(d->filing != FILING_ACTIVE)
 		return "no active filing: never the CN pool";
 	if(!d->region_dependent)
@@ -497,8 +520,7 @@ print_text(const struct explanation *e)
 	print_client(e);
 	print_answer(e);
 	for(i = 0; i < e->table->nskipped; i++)
-		printf("  note:      the module skips %s\n",
-			e->table->skipped[i]);
+		printf("  note:      %s\n", e->table->skipped[i]);
 }
 
 /** Parse the command line of explain into e. @return CLI code. */

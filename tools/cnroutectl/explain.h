@@ -6,26 +6,59 @@
  *
  * The decision for a name depends on its exact rule, the wildcard rules
  * of its ancestors and the filings of the name and its ancestors, and
- * nothing else. Loading just those keys (one pipeline) into a
- * steering_table and calling steering_table_decide gives the answer the
- * module would give with the same data, by the same code.
+ * nothing else: but each of those may be written under several keys
+ * ("Example.com", "example.com.", "例子.中国" beside its A-labels), all of
+ * which the module reads. So every key name under the prefix is read once
+ * (SCAN, names only), the keys spelling one of those names are fetched
+ * (one pipeline), and they go through the module's keyspace into a
+ * steering_table (judge.h); steering_table_decide on it gives the answer
+ * the module would give with the same data, by the same code.
  */
 #ifndef CNROUTECTL_EXPLAIN_H
 #define CNROUTECTL_EXPLAIN_H
 
 #include <stddef.h>
+#include "cnroute/name_table.h"
 #include "cnroute/steering.h"
+#include "judge.h"
 #include "redis_store.h"
 
-/** The table for one name, and what the module would skip of it. */
+/** The table for one name, and what the module reports about its keys. */
 struct explain_table {
 	/** filings and routes that matter to the name */
 	struct steering_table st;
-	/** messages about records the module would skip (malloced) */
+	/** the keyspace's reports on those keys (invalid filings, skipped
+	 *  routes, names written under several keys), malloced */
 	char **skipped;
 	/** number of messages */
 	size_t nskipped;
 };
+
+/** The names whose keys decide one name, as canonical wire names. */
+struct explain_want {
+	/** the key prefix */
+	const char *prefix;
+	/** the name and each ancestor (filings) */
+	struct name_table filings;
+	/** the name, "*." + each proper ancestor, and "*" (routes) */
+	struct name_table routes;
+};
+
+/**
+ * Set up the names that decide a (canonical, not wildcard) name.
+ * @return 0 or -1 when out of memory.
+ */
+int explain_want_init(struct explain_want *w, const char *prefix,
+	const char *name);
+
+/**
+ * Whether a key, in any spelling, is one of the wanted filings or routes
+ * (a store_keep_fn over a struct explain_want).
+ */
+int explain_want_key(void *want, const char *key, size_t len);
+
+/** Free the names. */
+void explain_want_free(struct explain_want *w);
 
 /**
  * The rule names and filing domains that matter to a (canonical, not
@@ -41,7 +74,9 @@ void explain_names(const char *name, char ***routes, size_t *nroutes,
 int explain_table_init(struct explain_table *t);
 
 /**
- * Load the table of a name from Redis (t set up by explain_table_init).
+ * Load the table of a name from Redis (t set up by explain_table_init):
+ * SCAN every key name under the prefix, fetch those that spell a wanted
+ * name, judge them through the keyspace.
  * @return CLI_OK or CLI_REDIS (err set).
  */
 int explain_table_load(struct store *s, const char *name,
@@ -51,12 +86,11 @@ int explain_table_load(struct store *s, const char *name,
 void explain_table_free(struct explain_table *t);
 
 /**
- * Load a table from hashes already read (unit tests, check).
- * @param kinds: 'f' filing or 'r' route per entry.
+ * Keep the reports of a judge that filled t, in order (explain_table_load
+ * and the unit tests).
  */
-void explain_table_fill(struct explain_table *t, char *const *names,
-	const char *kinds, const struct kvlist *hashes,
-	const enum key_state *states, size_t n);
+void explain_table_take_reports(struct explain_table *t,
+	const struct judge *j);
 
 /** Allocations of one decision (steering_table_decide's copies), freed
  *  together. Start from { { 0 }, 0 }. */

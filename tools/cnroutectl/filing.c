@@ -303,8 +303,16 @@ filing_status_cmd(struct cli *cli, int argc, char **argv, const char *sub)
 	if(pos.count != 1)
 		return usage_error(usage_status, "filing %s needs one DOMAIN",
 			sub);
-	if((rc = domain_arg(pos.args[0], domain)) != CLI_OK ||
-		(rc = cli_store(cli, &s)) != CLI_OK)
+	if((rc = domain_arg(pos.args[0], domain)) != CLI_OK)
+		return rc;
+	/* revoking or cancelling one written by hand is cleaning up;
+	 * restoring it would write a filing the module reads as invalid */
+	if(strcmp(sub, "restore") == 0 && filing_domain_check(domain,
+		err) != 0) {
+		cli_error("%s", err);
+		return CLI_INVALID;
+	}
+	if((rc = cli_store(cli, &s)) != CLI_OK)
 		return rc;
 	memset(&op, 0, sizeof(op));
 	snprintf(now, sizeof(now), "%lld", s->now);

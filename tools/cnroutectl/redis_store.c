@@ -149,6 +149,20 @@ store_pattern(const struct store *s, const char *kind)
 	return sb.s;
 }
 
+char *
+store_prefix_pattern(const struct store *s)
+{
+	struct strbuf sb = { 0 };
+	const char *p;
+	for(p = s->prefix; *p; p++) {
+		if(strchr("*?[]\\", *p) != NULL)
+			sb_add(&sb, "\\", 1);
+		sb_add(&sb, p, 1);
+	}
+	sb_puts(&sb, "*");
+	return sb.s;
+}
+
 const char *
 store_key_name(const struct store *s, const char *kind, const char *key)
 {
@@ -309,6 +323,160 @@ store_scan(struct store *s, const char *pattern, char ***keys, size_t *n,
 	}
 	*keys = v;
 	*n = count;
+	return CLI_OK;
+}
+
+int
+store_fetch_replies(struct store *s, const char *const *keys,
+	const size_t *lens, size_t n, redisReply **replies, char *err)
+{
+	size_t i;
+	for(i = 0; i < n; i++) {
+		const char *argv[2] = { "HGETALL", keys[i] };
+		size_t argvlen[2] = { 7, lens ? lens[i] : strlen(keys[i]) };
+		replies[i] = NULL;
+		redisAppendCommandArgv(s->rc, 2, argv, argvlen);
+	}
+	for(i = 0; i < n; i++) {
+		redisReply *r = NULL;
+		if(redisGetReply(s->rc, (void **)&r) != REDIS_OK || r == NULL) {
+			redis_err(s, NULL, "HGETALL", err);
+			return CLI_REDIS; /* the connection is gone */
+		}
+		replies[i] = r;
+	}
+	return CLI_OK;
+}
+
+void
+store_replies_free(redisReply **replies, size_t n)
+{
+	size_t i;
+	for(i = 0; i < n; i++) {
+		freeReplyObject(replies[i]);
+		replies[i] = NULL;
+	}
+}
+
+const char *
+keylist_key(const struct keylist *l, size_t i)
+{
+	return l->buf + l->off[i];
+}
+
+void
+keylist_free(struct keylist *l)
+{
+	free(l->buf);
+	free(l->off);
+	free(l->len);
+	memset(l, 0, sizeof(*l));
+}
+
+/** realloc that aborts when out of memory. */
+static void *
+xrealloc(void *p, size_t size)
+{
+	p = realloc(p, size ? size : 1);
+	if(p == NULL) {
+		fputs("cnroutectl: out of memory\n", stderr);
+		exit(CLI_INVALID);
+	}
+	return p;
+}
+
+void
+keylist_add(struct keylist *l, const char *key, size_t len)
+{
+	if(l->used + len + 1 > l->room) {
+		size_t room = l->room ? l->room * 2 : 4096;
+		while(room < l->used + len + 1)
+			room *= 2;
+		l->buf = xrealloc(l->buf, room);
+		l->room = room;
+	}
+	if(l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->off = xrealloc(l->off, l->cap * sizeof(*l->off));
+		l->len = xrealloc(l->len, l->cap * sizeof(*l->len));
+	}
+	memcpy(l->buf + l->used, key, len);
+	l->buf[l->used + len] = 0;
+	l->off[l->n] = l->used;
+	l->len[l->n++] = len;
+	l->used += len + 1;
+}
+
+/** Order of two keys of a list (qsort_r over indexes): bytes, then length. */
+static int
+keylist_cmp(const void *a, const void *b, void *arg)
+{
+	const struct keylist *l = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	size_t n = l->len[i] < l->len[j] ? l->len[i] : l->len[j];
+	int c = memcmp(l->buf + l->off[i], l->buf + l->off[j], n);
+	if(c != 0)
+		return c;
+	return l->len[i] < l->len[j] ? -1 : l->len[i] > l->len[j];
+}
+
+void
+keylist_sort(struct keylist *l)
+{
+	size_t *idx, *off, *len, i, w = 0;
+	if(l->n < 2)
+		return;
+	idx = xmalloc(l->n * sizeof(*idx));
+	off = xmalloc(l->n * sizeof(*off));
+	len = xmalloc(l->n * sizeof(*len));
+	for(i = 0; i < l->n; i++)
+		idx[i] = i;
+	qsort_r(idx, l->n, sizeof(*idx), keylist_cmp, l);
+	for(i = 0; i < l->n; i++) {
+		if(w > 0 && keylist_cmp(&idx[i], &idx[i - 1], l) == 0)
+			continue;
+		off[w] = l->off[idx[i]];
+		len[w++] = l->len[idx[i]];
+	}
+	free(l->off);
+	free(l->len);
+	free(idx);
+	l->off = off;
+	l->len = len;
+	l->n = l->cap = w;
+}
+
+int
+store_scan_keys(struct store *s, const char *pattern, store_keep_fn keep,
+	void *ctx, struct keylist *out, char *err)
+{
+	char cursor[32] = "0";
+	memset(out, 0, sizeof(*out));
+	do {
+		const char *argv[6] = { "SCAN", cursor, "MATCH", pattern,
+			"COUNT", SCAN_COUNT };
+		redisReply *r = command_argv(s, 6, argv), *ks;
+		size_t i;
+		if(r == NULL || r->type != REDIS_REPLY_ARRAY ||
+			r->elements != 2 ||
+			r->element[0]->type != REDIS_REPLY_STRING ||
+			r->element[1]->type != REDIS_REPLY_ARRAY) {
+			redis_err(s, r, "SCAN", err);
+			freeReplyObject(r);
+			return CLI_REDIS;
+		}
+		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+		ks = r->element[1];
+		for(i = 0; i < ks->elements; i++) {
+			const redisReply *k = ks->element[i];
+			if(k->type != REDIS_REPLY_STRING || (keep != NULL &&
+				!keep(ctx, k->str, k->len)))
+				continue;
+			keylist_add(out, k->str, k->len);
+		}
+		freeReplyObject(r);
+	} while(strcmp(cursor, "0") != 0);
+	keylist_sort(out);
 	return CLI_OK;
 }
 
@@ -512,8 +680,7 @@ apply_once(struct store *s, struct store_op *ops, size_t n,
 	char **keys = xmalloc((n ? n : 1) * sizeof(char *));
 	struct kvlist *olds = xmalloc((n ? n : 1) * sizeof(struct kvlist));
 	enum key_state *states = xmalloc((n ? n : 1) * sizeof(*states));
-	struct kvlist *gv = xmalloc((nguards ? nguards : 1) * sizeof(*gv));
-	enum key_state *gs = xmalloc((nguards ? nguards : 1) * sizeof(*gs));
+	redisReply **gv = xmalloc((nguards ? nguards : 1) * sizeof(*gv));
 	size_t i, queued = 0, changed = 0;
 	int rc;
 
@@ -525,7 +692,8 @@ apply_once(struct store *s, struct store_op *ops, size_t n,
 	if(rc == CLI_OK)
 		rc = store_fetch(s, keys, n, olds, states, err);
 	if(rc == CLI_OK)
-		rc = store_fetch(s, guards, nguards, gv, gs, err);
+		rc = store_fetch_replies(s, (const char *const *)guards, NULL,
+			nguards, gv, err);
 	for(i = 0; rc == CLI_OK && i < n; i++) {
 		ops[i].skip = 0;
 		kvlist_free(&ops[i].old);
@@ -536,7 +704,7 @@ apply_once(struct store *s, struct store_op *ops, size_t n,
 		changed += ops[i].changed ? 1 : 0;
 	}
 	if(rc == CLI_OK && check != NULL)
-		rc = check(ctx, ops, n, gv, gs, nguards, err);
+		rc = check(ctx, ops, n, guards, gv, nguards, err);
 	for(i = 0; rc == CLI_OK && i < n; i++)
 		if(ops[i].skip && ops[i].changed)
 			changed--;
@@ -550,15 +718,13 @@ apply_once(struct store *s, struct store_op *ops, size_t n,
 	} else if(rc != CLI_REDIS) {
 		unwatch(s);
 	}
-	for(i = 0; i < nguards; i++)
-		kvlist_free(&gv[i]);
+	store_replies_free(gv, nguards);
 	for(i = 0; i < n; i++)
 		kvlist_free(&olds[i]);
 	free(keys);
 	free(olds);
 	free(states);
 	free(gv);
-	free(gs);
 	return rc;
 }
 

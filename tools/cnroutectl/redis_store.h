@@ -80,14 +80,16 @@ struct store_op {
 
 /**
  * Check run on the values read under WATCH, before anything is written.
- * @param guards: hashes of the guard keys, same order as given.
- * @param guard_states: their states.
+ * @param guards: the guard keys, as given to store_apply.
+ * @param replies: the HGETALL reply of each guard, untouched, so the
+ *	check can judge them exactly as the module reads them (a hash, a
+ *	key of another type, a missing key, anything odd).
  * @param err: STORE_ERR_MAX bytes.
  * @return CLI_OK to go on, else the exit code (nothing is written).
  */
 typedef int (*store_check_fn)(void *ctx, struct store_op *ops, size_t n,
-	const struct kvlist *guards, const enum key_state *guard_states,
-	size_t nguards, char *err);
+	char *const *guards, redisReply *const *replies, size_t nguards,
+	char *err);
 
 /**
  * Connect, AUTH and SELECT as the configuration says.
@@ -148,6 +150,74 @@ int store_read_kind(struct store *s, const char *kind, struct store_kind *out,
 void store_kind_free(struct store_kind *k);
 
 /**
+ * Send HGETALL for n keys in one pipeline and hand back the replies as
+ * Redis sent them (an error reply such as WRONGTYPE included).
+ * @param lens: the keys' lengths (keys may hold any bytes), or NULL
+ *	for NUL-terminated keys.
+ * @param replies: out, n replies (freeReplyObject each; NULL where none
+ *	was read).
+ * @return CLI_OK, or CLI_REDIS when the connection failed (err set).
+ */
+int store_fetch_replies(struct store *s, const char *const *keys,
+	const size_t *lens, size_t n, redisReply **replies, char *err);
+
+/** Free n replies of store_fetch_replies. */
+void store_replies_free(redisReply **replies, size_t n);
+
+/** Keys as SCAN returned them (any bytes), held in one buffer. */
+struct keylist {
+	/** the keys, each followed by a NUL */
+	char *buf;
+	/** bytes used in buf */
+	size_t used;
+	/** room in buf */
+	size_t room;
+	/** offset in buf of each key */
+	size_t *off;
+	/** length of each key */
+	size_t *len;
+	/** number of keys */
+	size_t n;
+	/** room in off and len */
+	size_t cap;
+};
+
+/** The key i of a list (NUL-terminated; it may hold NULs, see len). */
+const char *keylist_key(const struct keylist *l, size_t i);
+
+/** Append a key (any bytes) to a list. */
+void keylist_add(struct keylist *l, const char *key, size_t len);
+
+/** Sort a list in byte order (shorter first on a common prefix) and drop
+ *  repeats. */
+void keylist_sort(struct keylist *l);
+
+/** Free a key list. */
+void keylist_free(struct keylist *l);
+
+/** Whether a key SCAN returned is to be kept (1) or not (0). */
+typedef int (*store_keep_fn)(void *ctx, const char *key, size_t len);
+
+/**
+ * Every key matching a pattern that keep accepts, sorted in byte order
+ * without repeats. Only key names cross the wire (SCAN ... MATCH ...
+ * COUNT 1000): Redis walks its whole keyspace once, 1000 keys a step, as
+ * the module's own reconciliation does.
+ * @param keep: the filter, NULL keeps every key.
+ * @param out: filled (free with keylist_free, also on failure).
+ * @return CLI_OK or CLI_REDIS (err set).
+ */
+int store_scan_keys(struct store *s, const char *pattern, store_keep_fn keep,
+	void *ctx, struct keylist *out, char *err);
+
+/**
+ * The SCAN pattern of every key under the prefix ("<prefix>*", the
+ * prefix's glob characters escaped; the module's sync reads the same
+ * keys): malloced.
+ */
+char *store_prefix_pattern(const struct store *s);
+
+/**
  * Every key matching a pattern (SCAN, so Redis is not blocked).
  * @param keys: out, malloced array of malloced keys, sorted.
  * @return CLI_OK or CLI_REDIS.
@@ -157,7 +227,8 @@ int store_scan(struct store *s, const char *pattern, char ***keys,
 
 /**
  * Apply operations atomically, with their audit entries.
- * @param guards: extra keys to WATCH and read for check (may be NULL).
+ * @param guards: extra keys to WATCH and read for check (may be NULL);
+ *	check gets their replies as Redis sent them.
  * @param check: may be NULL.
  * @return CLI_OK, the check's code, CLI_INVALID (missing key, not a
  *	hash) or CLI_REDIS.

@@ -7,8 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cnroute/dname.h"
+#include "cnroute/keys.h"
 #include "commands.h"
 #include "csvjson.h"
+#include "judge.h"
 #include "names.h"
 #include "redis_store.h"
 #include "rules.h"
@@ -60,14 +63,10 @@ enum { RC_NAME, RC_CN, RC_OFFSHORE, RC_TTL, RC_COUNT };
 
 /** What the gate check needs to know about a batch of route writes. */
 struct gate_ctx {
+	/** the key prefix */
+	const char *prefix;
 	/** per operation: 1 when its CN pool is not empty */
 	int *cn_nonempty;
-	/** per operation: index of its first guard (filing key) */
-	size_t *guard_start;
-	/** per operation: number of its guards */
-	size_t *guard_count;
-	/** per guard: the filing's domain, for messages */
-	char **guard_domain;
 	/** --force */
 	int force;
 	/** --skip-invalid: drop refused rows instead of refusing the batch */
@@ -86,15 +85,23 @@ struct gate_ctx {
 
 /** Describe the covering filing for a message. */
 static void
-describe_covering(const struct gate_ctx *g, long idx, size_t start,
+describe_covering(const struct judge *j, const char *domain,
 	enum filing_status status, char *out, size_t size)
 {
-	if(idx < 0)
+	uint8_t wire[DNAME_MAX_WIRE];
+	size_t len;
+
+	if(status == FILING_NONE) {
 		snprintf(out, size, "no filing covers it");
-	else
-		snprintf(out, size, "its covering filing %s is %s",
-			g->guard_domain[start + (size_t)idx],
-			filing_status_name(status));
+		return;
+	}
+	snprintf(out, size, "its covering filing %s is %s%s%s", domain,
+		filing_status_name(status), status == FILING_INVALID ?
+		" (the module can't read it)" : "",
+		dname_from_text(domain, wire, &len) == 0 &&
+		judge_has_spellings(j, KEY_FILING, wire, len) ? " (it is "
+		"written under several keys, and is active only if every "
+		"one says active)" : "");
 }
 
 /** Start a gate message: "cnroutectl: [warning: ][FILE:LINE: ]". */
@@ -106,56 +113,132 @@ gate_where(const struct gate_ctx *g, size_t i, int warning)
 		fprintf(stderr, "%s:%d: ", g->path, g->lines[i]);
 }
 
-/** The onboarding gate, on the filings read under WATCH. */
+/**
+ * The covering filing of an operation's route name in the judged table.
+ * @param domain: out, DNAME_MAX_TEXT bytes.
+ */
+static enum filing_status
+op_covering(const struct steering_table *st, const struct store_op *op,
+	char *domain)
+{
+	uint8_t wire[DNAME_MAX_WIRE];
+	size_t len;
+
+	domain[0] = 0;
+	/* the key was built from a normalised name: "<prefix>route:NAME" */
+	if(dname_from_text(strrchr(op->key, ':') + 1, wire, &len) != 0)
+		return FILING_NONE;
+	return judge_covering(st, wire, len, domain);
+}
+
+/**
+ * Apply the gate to one operation.
+ * @param told: the covering filings of the rules refused or forced so
+ *	far (their reports are shown); this one's is added.
+ */
+static void
+gate_one(struct gate_ctx *g, const struct judge *j,
+	const struct steering_table *st, struct store_op *op, size_t i,
+	struct name_table *told)
+{
+	char domain[DNAME_MAX_TEXT], why[DNAME_MAX_TEXT + 160];
+	enum filing_status status = op_covering(st, op, domain);
+	const char *name = strrchr(op->key, ':') + 1;
+	enum gate_outcome outcome = gate_decide(1, status, g->force);
+	uint8_t wire[DNAME_MAX_WIRE];
+	size_t len;
+
+	describe_covering(j, domain, status, why, sizeof(why));
+	/* out of memory here only loses a note, never changes the answer */
+	if(outcome != GATE_PASS && status != FILING_NONE &&
+		dname_from_text(domain, wire, &len) == 0)
+		(void)name_table_put(told, wire, len, (void *)1, 0, NULL);
+	switch(outcome) {
+	case GATE_PASS:
+		break;
+	case GATE_FORCED:
+		g->forced++;
+		gate_where(g, i, 1);
+		fprintf(stderr, "route %s: %s; staged anyway (--force): it is "
+			"served offshore until the domain has an active "
+			"filing\n", name, why);
+		break;
+	case GATE_REFUSED:
+		gate_where(g, i, 0);
+		fprintf(stderr, "route %s: refused by the onboarding gate: it "
+			"has a CN pool but %s; file the domain first, or use "
+			"--force to stage it (served offshore until filed)\n",
+			name, why);
+		if(g->skip_invalid) {
+			op->skip = 1;
+			g->skipped++;
+		} else {
+			g->refused++;
+		}
+		break;
+	}
+}
+
+/**
+ * Show what the module reports about the covering filings of the rules
+ * refused or forced (an invalid filing, several spellings): why the
+ * filing is not active.
+ */
+static void
+gate_notes(const struct judge *j, const struct name_table *told)
+{
+	size_t i;
+
+	for(i = 0; told->count > 0 && i < j->count; i++) {
+		const struct judge_report *r = &j->reports[i];
+		struct key_name kn;
+		char err[KEY_ERR_MAX];
+		if(key_parse(j->ks.prefix, r->key, r->key_len, &kn, err) == 0 &&
+			name_table_lookup(told, kn.name, kn.name_len) != NULL)
+			fprintf(stderr, "cnroutectl: note: %s\n", r->message);
+	}
+}
+
+/**
+ * The onboarding gate, on the filings read under WATCH (every spelling
+ * of every candidate domain), judged through the module's keyspace: the
+ * covering filing is the one the module would find, an invalid or
+ * partly revoked one included.
+ */
 static int
-gate_check(void *ctx, struct store_op *ops, size_t n,
-	const struct kvlist *guards, const enum key_state *states,
-	size_t nguards, char *err)
+gate_check(void *ctx, struct store_op *ops, size_t n, char *const *guards,
+	redisReply *const *replies, size_t nguards, char *err)
 {
 	struct gate_ctx *g = ctx;
+	struct steering_table st;
+	struct name_table told;
+	struct judge j;
 	size_t i;
-	(void)nguards;
+
 	g->refused = g->forced = g->skipped = 0;
-	for(i = 0; i < n; i++) {
-		enum filing_status status;
-		long idx;
-		char why[NAME_TEXT_MAX + 64];
-		const char *name;
-		if(!g->cn_nonempty[i])
-			continue;
-		idx = covering_filing(guards + g->guard_start[i],
-			states + g->guard_start[i], g->guard_count[i],
-			&status);
-		describe_covering(g, idx, g->guard_start[i], status, why,
-			sizeof(why));
-		name = strrchr(ops[i].key, ':') + 1;
-		switch(gate_decide(1, status, g->force)) {
-		case GATE_PASS:
-			break;
-		case GATE_FORCED:
-			g->forced++;
-			gate_where(g, i, 1);
-			fprintf(stderr, "route %s: %s; "
-				"staged anyway (--force): it is served "
-				"offshore until the domain has an active "
-				"filing\n", name, why);
-			break;
-		case GATE_REFUSED:
-			gate_where(g, i, 0);
-			fprintf(stderr, "route %s: refused by the "
-				"onboarding gate: it has a CN pool but %s; "
-				"file the domain first, or use --force to "
-				"stage it (served offshore until filed)\n",
-				name, why);
-			if(g->skip_invalid) {
-				ops[i].skip = 1;
-				g->skipped++;
-			} else {
-				g->refused++;
-			}
-			break;
-		}
+	snprintf(err, STORE_ERR_MAX, "out of memory");
+	if(steering_table_init(&st) != 0)
+		return CLI_INVALID;
+	if(name_table_init(&told, 0, NULL) != 0) {
+		steering_table_destroy(&st);
+		return CLI_INVALID;
 	}
+	if(judge_begin(&j, g->prefix, &st) != 0) {
+		name_table_clear(&told);
+		steering_table_destroy(&st);
+		return CLI_INVALID;
+	}
+	for(i = 0; i < nguards; i++)
+		judge_apply_reply(&j, guards[i], strlen(guards[i]),
+			replies[i]);
+	judge_commit(&j);
+	for(i = 0; i < n; i++)
+		if(g->cn_nonempty[i])
+			gate_one(g, &j, &st, &ops[i], i, &told);
+	gate_notes(&j, &told);
+	name_table_clear(&told);
+	judge_free(&j);
+	steering_table_destroy(&st);
 	if(g->refused > 0) {
 		snprintf(err, STORE_ERR_MAX, "%zu route%s refused by the "
 			"onboarding gate, nothing written", g->refused,
@@ -200,29 +283,96 @@ route_fields(const char *cn, const char *offshore, const char *ttl,
 	return route_fields_check(fields, cn_nonempty, err);
 }
 
-/**
- * Add the filing keys that may cover a route name to the guards.
- * @return the number added.
- */
-static size_t
-add_guards(struct store *s, const char *name, char ***keys, char ***domains,
-	size_t *n)
+/** The candidate domains of a batch, for gate_spelling. */
+struct gate_names {
+	/** the key prefix */
+	const char *prefix;
+	/** candidate domains (canonical wire names) */
+	struct name_table domains;
+};
+
+/** store_keep_fn: a filing key spelling one of the candidate domains. */
+static int
+gate_spelling(void *ctx, const char *key, size_t len)
+{
+	const struct gate_names *gn = ctx;
+	struct key_name kn;
+	char err[KEY_ERR_MAX];
+
+	return key_parse(gn->prefix, key, len, &kn, err) == 0 &&
+		kn.kind == KEY_FILING && name_table_lookup(&gn->domains,
+		kn.name, kn.name_len) != NULL;
+}
+
+/** Add the candidate domains of a route name (canonical keys to keys). */
+static void
+gate_candidates(struct store *s, const char *name, struct gate_names *gn,
+	struct keylist *keys)
 {
 	char **cands;
 	size_t count = filing_candidates(name, &cands), i;
-	*keys = realloc(*keys, (*n + count) * sizeof(char *));
-	*domains = realloc(*domains, (*n + count) * sizeof(char *));
-	if(*keys == NULL || *domains == NULL) {
-		fputs("cnroutectl: out of memory\n", stderr);
-		exit(CLI_INVALID);
-	}
+
 	for(i = 0; i < count; i++) {
-		(*keys)[*n + i] = store_key(s, "filing", cands[i]);
-		(*domains)[*n + i] = cands[i];
+		uint8_t wire[DNAME_MAX_WIRE];
+		size_t len;
+		char *key = store_key(s, "filing", cands[i]);
+		keylist_add(keys, key, strlen(key));
+		free(key);
+		if(dname_from_text(cands[i], wire, &len) == 0 &&
+			name_table_put(&gn->domains, wire, len, (void *)1, 0,
+			NULL) != 0) {
+			fputs("cnroutectl: out of memory\n", stderr);
+			exit(CLI_INVALID);
+		}
 	}
-	free(cands);
-	*n += count;
-	return count;
+	strv_free(cands, count);
+}
+
+/**
+ * The filing keys the gate reads for route names with a CN pool: the
+ * canonical key of every domain that could cover one (WATCHed even when
+ * missing, so a filing written meanwhile restarts the command), and every
+ * other spelling of those domains found in Redis (one SCAN of the filing
+ * key names), since the module reads them all.
+ * @param guards: out, malloced keys (strv_free).
+ * @return CLI_OK or CLI_REDIS (err set).
+ */
+static int
+gate_guards(struct store *s, char *const *names, size_t n, char ***guards,
+	size_t *nguards, char *err)
+{
+	struct gate_names gn;
+	struct keylist keys, found;
+	char *pattern;
+	size_t i;
+	int rc;
+
+	*guards = NULL;
+	*nguards = 0;
+	memset(&keys, 0, sizeof(keys));
+	gn.prefix = s->prefix;
+	if(name_table_init(&gn.domains, 0, NULL) != 0) {
+		snprintf(err, STORE_ERR_MAX, "out of memory");
+		return CLI_INVALID;
+	}
+	for(i = 0; i < n; i++)
+		gate_candidates(s, names[i], &gn, &keys);
+	pattern = store_pattern(s, "filing");
+	rc = store_scan_keys(s, pattern, gate_spelling, &gn, &found, err);
+	free(pattern);
+	for(i = 0; rc == CLI_OK && i < found.n; i++)
+		keylist_add(&keys, keylist_key(&found, i), found.len[i]);
+	keylist_sort(&keys);
+	if(rc == CLI_OK) {
+		*guards = xmalloc((keys.n ? keys.n : 1) * sizeof(char *));
+		for(i = 0; i < keys.n; i++)
+			(*guards)[i] = xstrdup(keylist_key(&keys, i));
+		*nguards = keys.n;
+	}
+	keylist_free(&found);
+	keylist_free(&keys);
+	name_table_clear(&gn.domains);
+	return rc;
 }
 
 /** "route set". */
@@ -240,8 +390,8 @@ route_set(struct cli *cli, int argc, char **argv)
 	struct store *s;
 	struct gate_ctx g;
 	char name[NAME_TEXT_MAX], nerr[NAME_ERR_MAX], err[STORE_ERR_MAX];
-	char **guards = NULL, **domains = NULL;
-	size_t nguards = 0, start = 0;
+	char **guards = NULL, *names[1];
+	size_t nguards = 0;
 	int rc = opts_parse(cli, argc, argv, specs, &pos, usage_set);
 	if(rc != CLI_OK)
 		return rc == OPTS_HELP ? CLI_OK : rc;
@@ -268,14 +418,15 @@ route_set(struct cli *cli, int argc, char **argv)
 	op.key = store_key(s, "route", name);
 	op.action = "route.set";
 	memset(&g, 0, sizeof(g));
+	g.prefix = s->prefix;
 	g.cn_nonempty = &cn_nonempty;
-	g.guard_start = &start;
-	g.guard_count = &nguards;
-	if(cn_nonempty)
-		add_guards(s, name, &guards, &domains, &nguards);
-	g.guard_domain = domains;
 	g.force = force;
-	rc = store_apply(s, &op, 1, guards, nguards, gate_check, &g, err);
+	names[0] = name;
+	if(cn_nonempty)
+		rc = gate_guards(s, names, 1, &guards, &nguards, err);
+	if(rc == CLI_OK)
+		rc = store_apply(s, &op, 1, guards, nguards, gate_check, &g,
+			err);
 	if(rc != CLI_OK)
 		cli_error("%s", err);
 	else
@@ -283,7 +434,6 @@ route_set(struct cli *cli, int argc, char **argv)
 			"unchanged", g.forced ? " (staged: served offshore "
 			"until filed)" : "");
 	strv_free(guards, nguards);
-	strv_free(domains, nguards);
 	store_ops_free(&op, 1);
 	return rc;
 }
@@ -439,18 +589,12 @@ struct route_batch {
 	struct store_op *ops;
 	/** per operation: CN pool not empty */
 	int *cn_nonempty;
-	/** per operation: first guard */
-	size_t *guard_start;
-	/** per operation: guard count */
-	size_t *guard_count;
 	/** per operation: line */
 	int *lines;
 	/** number of operations */
 	size_t n;
-	/** guard keys */
+	/** guard keys (gate_guards) */
 	char **guards;
-	/** guard domains */
-	char **domains;
 	/** number of guards */
 	size_t nguards;
 };
@@ -493,9 +637,6 @@ route_row(struct store *s, struct import_result *res, size_t r,
 	op->kind = STORE_REPLACE;
 	op->action = "route.import";
 	b->lines[b->n] = line;
-	b->guard_start[b->n] = b->nguards;
-	b->guard_count[b->n] = b->cn_nonempty[b->n] ? add_guards(s, name,
-		&b->guards, &b->domains, &b->nguards) : 0;
 	b->n++;
 	return 0;
 }
@@ -507,11 +648,28 @@ route_batch_free(struct route_batch *b)
 	store_ops_free(b->ops, b->n);
 	free(b->ops);
 	free(b->cn_nonempty);
-	free(b->guard_start);
-	free(b->guard_count);
 	free(b->lines);
 	strv_free(b->guards, b->nguards);
-	strv_free(b->domains, b->nguards);
+}
+
+/**
+ * The guards of a batch: the filings that may cover its rules with a CN
+ * pool, in every spelling. @return CLI code (err set).
+ */
+static int
+route_batch_guards(struct store *s, struct route_batch *b, char *err)
+{
+	char **names = xmalloc((b->n ? b->n : 1) * sizeof(char *));
+	size_t i, n = 0;
+	int rc;
+
+	for(i = 0; i < b->n; i++)
+		if(b->cn_nonempty[i])
+			names[n++] = strrchr(b->ops[i].key, ':') + 1;
+	rc = n ? gate_guards(s, names, n, &b->guards, &b->nguards, err) :
+		CLI_OK;
+	free(names);
+	return rc;
 }
 
 /** "route import". */
@@ -545,8 +703,6 @@ route_import(struct cli *cli, int argc, char **argv)
 	memset(&b, 0, sizeof(b));
 	b.ops = xmalloc(rows * sizeof(*b.ops));
 	b.cn_nonempty = xmalloc(rows * sizeof(int));
-	b.guard_start = xmalloc(rows * sizeof(size_t));
-	b.guard_count = xmalloc(rows * sizeof(size_t));
 	b.lines = xmalloc(rows * sizeof(int));
 	for(r = 0; r < res.row_count; r++)
 		route_row(s, &res, r, &b);
@@ -559,16 +715,16 @@ route_import(struct cli *cli, int argc, char **argv)
 		rc = CLI_INVALID;
 	} else {
 		memset(&g, 0, sizeof(g));
+		g.prefix = s->prefix;
 		g.cn_nonempty = b.cn_nonempty;
-		g.guard_start = b.guard_start;
-		g.guard_count = b.guard_count;
-		g.guard_domain = b.domains;
 		g.force = force;
 		g.skip_invalid = skip_invalid;
 		g.path = pos.args[0];
 		g.lines = b.lines;
-		rc = store_apply(s, b.ops, b.n, b.guards, b.nguards,
-			gate_check, &g, err);
+		rc = route_batch_guards(s, &b, err);
+		if(rc == CLI_OK)
+			rc = store_apply(s, b.ops, b.n, b.guards, b.nguards,
+				gate_check, &g, err);
 		if(rc != CLI_OK)
 			cli_error("%s", err);
 		else

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cnroute/dname.h"
+#include "cnroute/public_suffix.h"
 #include "icp.h"
 #include "names.h"
 #include "netaddr.h"
@@ -24,26 +26,6 @@ filing_candidates(const char *route_name, char ***out)
 		v[n++] = xstrdup(p);
 	*out = v;
 	return n;
-}
-
-long
-covering_filing(const struct kvlist *hashes, const enum key_state *states,
-	size_t n, enum filing_status *status)
-{
-	size_t i;
-	*status = FILING_NONE;
-	for(i = 0; i < n; i++) {
-		const char *s;
-		if(states[i] != KEY_HASH)
-			continue;
-		s = kvlist_get(&hashes[i], "status");
-		/* the module skips a filing it cannot parse: so do we */
-		if(s == NULL || filing_status_parse(s, strlen(s), status) != 0)
-			continue;
-		return (long)i;
-	}
-	*status = FILING_NONE;
-	return -1;
 }
 
 enum gate_outcome
@@ -195,6 +177,22 @@ has_control(const char *s)
 }
 
 int
+filing_domain_check(const char *domain, char *err)
+{
+	uint8_t wire[DNAME_MAX_WIRE];
+	size_t len;
+
+	if(dname_from_text(domain, wire, &len) != 0 ||
+		!name_is_public_suffix(wire))
+		return 0;
+	snprintf(err, RULES_ERR_MAX, "domain: %.100s is a public suffix: a "
+		"filing on it would cover every domain registered below it, "
+		"which no ICP filing can (the module reads it as an invalid "
+		"filing); file the registrable domain instead", domain);
+	return -1;
+}
+
+int
 filing_build(const struct filing_input *in, char *domain,
 	struct kvlist *fields, char *err)
 {
@@ -206,6 +204,8 @@ filing_build(const struct filing_input *in, char *domain,
 			in->domain ? nerr : "missing");
 		return -1;
 	}
+	if(filing_domain_check(domain, err) != 0)
+		return -1;
 	if(in->icp == NULL || icp_normalise(in->icp, icp, ierr) != ICP_OK) {
 		snprintf(err, RULES_ERR_MAX, "icp: %s",
 			in->icp ? ierr : "missing");

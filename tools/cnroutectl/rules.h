@@ -5,11 +5,13 @@
  * Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
  *
  * Pools and routes are validated with the module's own parsers
- * (record.c), so the CLI refuses exactly what the module would skip.
- * The onboarding gate finds the covering filing the way the module does:
- * the longest suffix of the name with a filing the module can parse (a
- * broken filing is no filing), and lets a CN pool be written only when
- * that filing is active.
+ * (record.c), so the CLI refuses exactly what the module would skip, and
+ * a filing on a public suffix, which the module would read as invalid, is
+ * never written. The onboarding gate lets a CN pool be written only when
+ * the covering filing, as the module's keyspace judges it (route.c,
+ * judge.h: the longest suffix of the name with a filing key of any kind,
+ * an unreadable one being an invalid filing; every spelling of it
+ * counted), is active.
  */
 #ifndef CNROUTECTL_RULES_H
 #define CNROUTECTL_RULES_H
@@ -41,15 +43,6 @@ enum gate_outcome {
  * @return the count.
  */
 size_t filing_candidates(const char *route_name, char ***out);
-
-/**
- * The covering filing among candidates read from Redis (same order as
- * filing_candidates): the first that is a hash with a valid status.
- * @param status: out, FILING_NONE when none.
- * @return its index, or -1.
- */
-long covering_filing(const struct kvlist *hashes,
-	const enum key_state *states, size_t n, enum filing_status *status);
 
 /** The onboarding gate. */
 enum gate_outcome gate_decide(int cn_nonempty, enum filing_status covering,
@@ -104,7 +97,17 @@ enum filing_column {
 struct filing_input filing_input_from_row(char *const *values);
 
 /**
- * Validate and normalise a filing.
+ * Refuse a domain that is a public suffix (com, com.cn, github.io: the
+ * Public Suffix List through the module's own check): a filing there
+ * would cover every registrable domain below it, and the module reads it
+ * as an invalid filing.
+ * @param domain: canonical text.
+ * @return 0, or -1 with err set (it says "public suffix").
+ */
+int filing_domain_check(const char *domain, char *err);
+
+/**
+ * Validate and normalise a filing (filing_domain_check included).
  * @param domain: out, NAME_TEXT_MAX bytes, the canonical domain.
  * @param fields: out, status/icp/entity[/registrant].
  * @return 0 or -1 with err set.
