@@ -59,6 +59,21 @@ int key_parse(const char *prefix, const char *key, size_t key_len,
 	struct key_name *out, char *err);
 
 /**
+ * The canonical key of a name: prefix, "filing:" or "route:", the name in
+ * lower case without the trailing dot. key_parse says exactly this key is
+ * spelt canonically.
+ * @param kind: KEY_FILING or KEY_ROUTE.
+ * @param name: canonical wire name.
+ * @param out: the key, NUL terminated.
+ * @return its length, or -1 when it does not fit in out_size bytes or the
+ *	name has a byte no key can spell canonically (a dot or a backslash
+ *	inside a label, a blank or a control byte: such a name has only
+ *	escaped, non-canonical spellings).
+ */
+int key_canonical(const char *prefix, enum key_kind kind,
+	const uint8_t *name, char *out, size_t out_size);
+
+/**
  * Convert a name written in Unicode (UTF-8) to A-labels, the way
  * cnroutectl converts what operators type; ASCII is copied as it is.
  * @param text: the name (not NUL terminated), without a "*." prefix.

@@ -158,6 +158,20 @@ int name_table_put(struct name_table *t, const uint8_t *key, size_t key_len,
 	void *value, uint32_t seen, void **old_value);
 
 /**
+ * Insert or replace without allocating: a new entry keeps key itself
+ * (malloced by the caller, freed by the table), so a batch committed
+ * under a lock can't fail half-way for want of memory. The table must
+ * have room (name_table_grow_prepare_for beforehand).
+ * @param key: malloced canonical name; the table takes it only for a new
+ *	entry (return 1), else the caller keeps it.
+ * @param old_value: out, the replaced value (not freed), or NULL.
+ * @return 1 inserted (key taken), 0 replaced (key not taken), -1 no room
+ *	or a bad length (nothing changed).
+ */
+int name_table_put_owned(struct name_table *t, uint8_t *key, size_t key_len,
+	void *value, uint32_t seen, void **old_value);
+
+/**
  * Mark an existing entry as seen in a generation, without changing it.
  * @return 1 if the entry exists, 0 if not.
  */

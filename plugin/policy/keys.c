@@ -62,32 +62,72 @@ key_name_to_ascii(const char *text, size_t len, char *out, size_t out_size)
 	return 0;
 }
 
+/** 1 if a label byte can be written as it is in a key's name. A dot or a
+ *  backslash would read as a label end or an escape, and blanks and
+ *  control bytes are not text: such bytes only have escaped spellings,
+ *  none of them canonical. */
+static int
+byte_spells_itself(uint8_t c)
+{
+	return c > 0x20 && c < 0x7f && c != '.' && c != '\\';
+}
+
 /**
- * Whether the key text of a name is the canonical spelling of wire: the
- * name printed in lower case without the trailing dot, nothing escaped.
+ * The canonical text of a name: lower case (a canonical wire name is),
+ * labels joined by dots, no trailing dot, nothing escaped.
+ * @return its length, or -1 (a byte without a canonical spelling, or
+ *	out_size too small).
  */
 static int
-spelt_canonically(const char *text, size_t len, const uint8_t *wire)
+canonical_text(const uint8_t *wire, char *out, size_t out_size)
 {
 	size_t at = 0;
 
 	while(*wire != 0) {
 		uint8_t label = *wire++, i;
 		if(at > 0) {
-			if(at >= len || text[at] != '.')
-				return 0;
-			at++;
+			if(at + 1 >= out_size)
+				return -1;
+			out[at++] = '.';
 		}
 		for(i = 0; i < label; i++, wire++) {
-			/* a byte that would need an escape is never canonical */
-			if(*wire <= 0x20 || *wire >= 0x7f || *wire == '.' ||
-				*wire == '\\' || at >= len ||
-				(uint8_t)text[at] != *wire)
-				return 0;
-			at++;
+			if(!byte_spells_itself(*wire) || at + 1 >= out_size)
+				return -1;
+			out[at++] = (char)*wire;
 		}
 	}
-	return at == len;
+	if(at >= out_size)
+		return -1;
+	out[at] = 0;
+	return (int)at;
+}
+
+/**
+ * Whether the key text of a name is the canonical spelling of wire: the
+ * name printed in lower case without the trailing dot, nothing escaped
+ * (the very text key_canonical writes).
+ */
+static int
+spelt_canonically(const char *text, size_t len, const uint8_t *wire)
+{
+	char canon[DNAME_MAX_WIRE + 1];
+	int n = canonical_text(wire, canon, sizeof(canon));
+
+	return n >= 0 && (size_t)n == len && memcmp(canon, text, len) == 0;
+}
+
+int
+key_canonical(const char *prefix, enum key_kind kind, const uint8_t *name,
+	char *out, size_t out_size)
+{
+	char text[DNAME_MAX_WIRE + 1];
+	int len;
+
+	if(canonical_text(name, text, sizeof(text)) < 0)
+		return -1;
+	len = snprintf(out, out_size, "%s%s:%s", prefix,
+		kind == KEY_FILING ? "filing" : "route", text);
+	return len > 0 && (size_t)len < out_size ? len : -1;
 }
 
 /**

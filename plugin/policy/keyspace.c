@@ -448,23 +448,6 @@ set_needed(const struct spelling_set *set)
 	return 0;
 }
 
-/** The canonical key of a name: prefix + kind + lower-case text. */
-static int
-canonical_key(const struct keyspace *ks, const char *kind,
-	const uint8_t *name, char *out, size_t out_size)
-{
-	char text[DNAME_MAX_TEXT];
-	size_t n;
-	int len;
-
-	dname_to_text(name, text);
-	n = strlen(text);
-	if(n > 1 && text[n - 1] == '.')
-		text[--n] = 0;
-	len = snprintf(out, out_size, "%s%s:%s", ks->prefix, kind, text);
-	return len > 0 && (size_t)len < out_size ? len : -1;
-}
-
 /** The winner of a route set: the canonical key's route, else the first
  *  usable key in byte order. NULL when no key is usable. */
 static const struct spelling *
@@ -603,8 +586,13 @@ set_seed(struct keyspace *ks, struct steering_writer *w,
 			name_len);
 		if(status == FILING_NONE)
 			return 0;
-		len = canonical_key(ks, "filing", name, key, sizeof(key));
-		if(len < 0 || (sp = set_add(set, key, (size_t)len, 1)) == NULL)
+		/* a name without a canonical spelling never has a value
+		 * outside a set */
+		len = key_canonical(ks->prefix, KEY_FILING, name, key,
+			sizeof(key));
+		if(len < 0)
+			return 0;
+		if((sp = set_add(set, key, (size_t)len, 1)) == NULL)
 			return -1;
 		sp->status = status;
 	} else {
@@ -612,8 +600,11 @@ set_seed(struct keyspace *ks, struct steering_writer *w,
 			name_len);
 		if(route == NULL)
 			return 0;
-		len = canonical_key(ks, "route", name, key, sizeof(key));
-		if(len < 0 || (sp = set_add(set, key, (size_t)len, 1)) == NULL)
+		len = key_canonical(ks->prefix, KEY_ROUTE, name, key,
+			sizeof(key));
+		if(len < 0)
+			return 0;
+		if((sp = set_add(set, key, (size_t)len, 1)) == NULL)
 			return -1;
 		sp->route = route_clone(route);
 		if(sp->route == NULL)

@@ -296,19 +296,16 @@ name_table_grow_commit(struct name_table *t)
 }
 
 /**
- * Store a new entry; the key is known to be absent. Uses the first
- * tombstone or empty slot of the key's probe chain.
+ * Store a new entry under a key the table takes ownership of; the key is
+ * known to be absent and there is room. Uses the first tombstone or empty
+ * slot of the key's probe chain.
  */
-static int
-insert_new(struct name_table *t, uint32_t hash, const uint8_t *key,
+static void
+insert_owned(struct name_table *t, uint32_t hash, uint8_t *copy,
 	size_t key_len, void *value, uint32_t seen)
 {
-	uint8_t *copy = malloc(key_len);
 	size_t i;
 
-	if(copy == NULL)
-		return -1;
-	memcpy(copy, key, key_len);
 	i = slot_index(hash, t->mask);
 	while(slot_is_live(&t->slots[i]))
 		i = (i + 1) & t->mask;
@@ -320,6 +317,19 @@ insert_new(struct name_table *t, uint32_t hash, const uint8_t *key,
 	t->slots[i].value = value;
 	t->slots[i].key = copy;
 	t->count++;
+}
+
+/** Store a new entry under a copy of key. @return 0 or -1 (memory). */
+static int
+insert_new(struct name_table *t, uint32_t hash, const uint8_t *key,
+	size_t key_len, void *value, uint32_t seen)
+{
+	uint8_t *copy = malloc(key_len);
+
+	if(copy == NULL)
+		return -1;
+	memcpy(copy, key, key_len);
+	insert_owned(t, hash, copy, key_len, value, seen);
 	return 0;
 }
 
@@ -353,6 +363,29 @@ name_table_put(struct name_table *t, const uint8_t *key, size_t key_len,
 	}
 	return insert_new(t, dname_hash(key, key_len), key, key_len, value,
 		seen);
+}
+
+int
+name_table_put_owned(struct name_table *t, uint8_t *key, size_t key_len,
+	void *value, uint32_t seen, void **old_value)
+{
+	struct name_slot *slot;
+
+	*old_value = NULL;
+	if(key_len == 0 || key_len > DNAME_MAX_WIRE)
+		return -1;
+	slot = find_slot(t, key, key_len);
+	if(slot != NULL) {
+		*old_value = slot->value;
+		slot->value = value;
+		slot->seen = seen;
+		return 0;
+	}
+	/* never allocate here: the caller holds a lock readers wait on */
+	if(name_table_needs_grow(t))
+		return -1;
+	insert_owned(t, dname_hash(key, key_len), key, key_len, value, seen);
+	return 1;
 }
 
 int

@@ -1122,87 +1122,108 @@ writer_commit_fresh(struct steering_writer *w)
 	return count;
 }
 
+/** What a commit prepares before it takes the write lock. */
+struct commit_prep {
+	/** per change: 1 when it gives a name its first route */
+	uint8_t *added;
+	/** per change: the value it replaces or removes, freed after */
+	void **old;
+	/** the names that gained a route, for the callback */
+	const uint8_t **names;
+	/** their lengths */
+	size_t *lens;
+};
+
+/** Free what commit_prepare allocated. */
+static void
+commit_prep_free(struct commit_prep *p)
+{
+	free(p->added);
+	free(p->old);
+	free(p->names);
+	free(p->lens);
+}
+
 /**
- * Apply the changes to the live table under one write-lock hold. The
- * slot arrays are grown first, outside the lock.
- * @param added: out, 1 for each change that gives a name its first route.
- * @return the number applied, or -1 when out of memory.
+ * Everything a commit needs that can fail, done before the write lock:
+ * the arrays of the commit and the room for the new entries. Under the
+ * lock nothing is allocated (a new entry takes its change's own copy of
+ * the name), so a batch is applied whole or not at all.
+ * @return 0 or -1 when out of memory (nothing changed).
  */
-static long
-writer_commit_changes(struct steering_writer *w, uint8_t *added)
+static int
+commit_prepare(struct steering_writer *w, struct commit_prep *p)
 {
 	struct steering_table *live = w->live;
 	size_t i, new_filings = 0, new_routes = 0;
-	void **old;
-	long applied = 0;
 
+	memset(p, 0, sizeof(*p));
+	p->added = calloc(w->count, sizeof(*p->added));
+	p->old = calloc(w->count, sizeof(*p->old));
+	p->names = calloc(w->count, sizeof(*p->names));
+	p->lens = calloc(w->count, sizeof(*p->lens));
+	if(!p->added || !p->old || !p->names || !p->lens)
+		return -1;
 	for(i = 0; i < w->count; i++) {
 		const struct steering_change *c = &w->changes[i];
-		int is_new;
-		if(c->kind == 'f') {
-			is_new = c->status != FILING_NONE && name_table_lookup(
-				&live->filings, c->name, c->name_len) == NULL;
-			new_filings += (size_t)is_new;
-			added[i] = 0;
-		} else {
-			is_new = c->route != NULL && name_table_lookup(
-				&live->routes, c->name, c->name_len) == NULL;
-			new_routes += (size_t)is_new;
-			added[i] = (uint8_t)is_new;
+		if(c->kind == 'f')
+			new_filings += c->status != FILING_NONE &&
+				name_table_lookup(&live->filings, c->name,
+				c->name_len) == NULL;
+		else if(c->route != NULL && name_table_lookup(&live->routes,
+			c->name, c->name_len) == NULL) {
+			p->added[i] = 1;
+			new_routes++;
 		}
 	}
-	if((name_table_needs_grow_for(&live->filings, new_filings) &&
-		name_table_grow_prepare_for(&live->filings, new_filings) != 0) ||
-		(name_table_needs_grow_for(&live->routes, new_routes) &&
-		name_table_grow_prepare_for(&live->routes, new_routes) != 0))
+	if(name_table_needs_grow_for(&live->filings, new_filings) &&
+		name_table_grow_prepare_for(&live->filings, new_filings) != 0)
 		return -1;
-	old = calloc(w->count, sizeof(*old));
-	if(old == NULL)
+	if(name_table_needs_grow_for(&live->routes, new_routes) &&
+		name_table_grow_prepare_for(&live->routes, new_routes) != 0)
 		return -1;
-	pthread_rwlock_wrlock(&live->lock);
-	name_table_grow_commit(&live->filings);
-	name_table_grow_commit(&live->routes);
-	for(i = 0; i < w->count; i++) {
-		struct steering_change *c = &w->changes[i];
-		int r;
-		if(c->kind == 'f') {
-			if(c->status == FILING_NONE)
-				r = name_table_remove(&live->filings, c->name,
-					c->name_len, NULL) >= 0 ? 0 : -1;
-			else
-				r = name_table_put(&live->filings, c->name,
-					c->name_len, filing_to_value(c->status),
-					w->seen, NULL);
-		} else if(c->route == NULL) {
-			r = name_table_remove(&live->routes, c->name,
-				c->name_len, &old[i]) >= 0 ? 0 : -1;
-		} else {
-			r = name_table_put(&live->routes, c->name,
-				c->name_len, c->route, w->seen, &old[i]);
-			if(r == 0)
-				c->route = NULL; /* the table owns it now */
-		}
-		if(r == 0)
-			applied++;
-		else
-			added[i] = 0;
+	return 0;
+}
+
+/**
+ * Apply one change under the write lock. A new entry takes the change's
+ * name (the change no longer owns it), a route its route.
+ */
+static void
+commit_one(struct steering_writer *w, struct steering_change *c,
+	void **old)
+{
+	struct steering_table *live = w->live;
+	struct name_table *t = c->kind == 'f' ? &live->filings : &live->routes;
+	void *value;
+	int r;
+
+	if(c->kind == 'f' ? c->status == FILING_NONE : c->route == NULL) {
+		/* a filing's value is its status, not an allocation */
+		(void)name_table_remove(t, c->name, c->name_len,
+			c->kind == 'f' ? NULL : old);
+		return;
 	}
-	table_changed(live);
-	pthread_rwlock_unlock(&live->lock);
-	for(i = 0; i < w->count; i++)
-		route_free((struct route *)old[i]);
-	free(old);
-	return applied;
+	value = c->kind == 'f' ? filing_to_value(c->status) :
+		(void *)c->route;
+	r = name_table_put_owned(t, c->name, c->name_len, value, w->seen, old);
+	if(r < 0)
+		return; /* no room: commit_prepare made it, so never */
+	if(r == 1)
+		c->name = NULL; /* the table's key now */
+	if(c->kind == 'f')
+		*old = NULL; /* filings are not allocated */
+	else
+		c->route = NULL; /* the table's value now */
 }
 
 long
 steering_writer_commit(struct steering_writer *w,
 	steering_routes_added_fn routes_added, void *ctx)
 {
-	uint8_t *added;
-	const uint8_t **names;
-	size_t *lens, i, n = 0;
-	long applied;
+	struct commit_prep p;
+	size_t i, n = 0;
+	long count = (long)w->count;
 
 	if(w->fresh != NULL)
 		return writer_commit_fresh(w);
@@ -1210,31 +1231,36 @@ steering_writer_commit(struct steering_writer *w,
 		writer_release(w);
 		return 0;
 	}
-	added = malloc(w->count);
-	if(added == NULL) {
+	if(commit_prepare(w, &p) != 0) {
+		commit_prep_free(&p);
 		writer_release(w);
 		return -1;
 	}
-	applied = writer_commit_changes(w, added);
-	if(applied > 0 && routes_added != NULL) {
-		names = malloc(w->count * sizeof(*names));
-		lens = malloc(w->count * sizeof(*lens));
-		if(names != NULL && lens != NULL) {
-			for(i = 0; i < w->count; i++) {
-				if(!added[i])
-					continue;
-				names[n] = w->changes[i].name;
-				lens[n++] = w->changes[i].name_len;
-			}
-			if(n > 0)
-				routes_added(ctx, names, lens, n);
-		}
-		free(names);
-		free(lens);
+	/* the callback's list, before the names go to the table */
+	for(i = 0; i < w->count; i++) {
+		if(!p.added[i])
+			continue;
+		p.names[n] = w->changes[i].name;
+		p.lens[n++] = w->changes[i].name_len;
 	}
-	free(added);
+	pthread_rwlock_wrlock(&w->live->lock);
+	name_table_grow_commit(&w->live->filings);
+	name_table_grow_commit(&w->live->routes);
+	for(i = 0; i < w->count; i++)
+		commit_one(w, &w->changes[i], &p.old[i]);
+	table_changed(w->live);
+	pthread_rwlock_unlock(&w->live->lock);
+	/* Readers that saw the old values released the read lock before the
+	 * commit could take the write lock: nobody uses them any more. */
+	for(i = 0; i < w->count; i++)
+		route_free((struct route *)p.old[i]);
+	/* The names listed are keys of the table now; the table does not
+	 * change until the writer (this thread) changes it. */
+	if(n > 0 && routes_added != NULL)
+		routes_added(ctx, p.names, p.lens, n);
+	commit_prep_free(&p);
 	writer_release(w);
-	return applied;
+	return count;
 }
 
 void

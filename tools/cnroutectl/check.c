@@ -323,8 +323,8 @@ check_spelling(struct check_run *r)
 		if(judge_has_spellings(&r->j, kn.kind, kn.name, kn.name_len) ||
 			!name_for_cli(&kn, nerr))
 			continue;
-		if(judge_canonical_key(r->prefix, kn.kind, kn.name, canon,
-			sizeof(canon)) != 0)
+		if(key_canonical(r->prefix, kn.kind, kn.name, canon,
+			sizeof(canon)) < 0)
 			continue;
 		key_text(r, i, key, sizeof(key));
 		finding(r, "warning", "not-canonical", key, "key not in "
@@ -383,8 +383,8 @@ check_routes(struct check_run *r)
 		if(judge_has_spellings(&r->j, KEY_ROUTE, kn.name,
 			kn.name_len)) {
 			if(name_table_lookup(&done, kn.name, kn.name_len) !=
-				NULL || judge_canonical_key(r->prefix,
-				KEY_ROUTE, kn.name, canon, sizeof(canon)) != 0)
+				NULL || key_canonical(r->prefix, KEY_ROUTE,
+				kn.name, canon, sizeof(canon)) < 0)
 				continue;
 			if(name_table_put(&done, kn.name, kn.name_len,
 				(void *)1, 0, NULL) != 0)

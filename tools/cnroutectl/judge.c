@@ -59,8 +59,8 @@ judge_spellings(struct judge *j, const struct keyspace_report *report)
 	void *v;
 	size_t i;
 
-	if(judge_canonical_key(j->ks.prefix, report->kind, report->name, canon,
-		sizeof(canon)) != 0)
+	if(key_canonical(j->ks.prefix, report->kind, report->name, canon,
+		sizeof(canon)) < 0)
 		canon[0] = 0;
 	v = name_table_lookup(t, report->name, report->name_len);
 	if(v != NULL) {
@@ -200,19 +200,3 @@ judge_covering(const struct steering_table *st, const uint8_t *wire,
 	return FILING_NONE;
 }
 
-int
-judge_canonical_key(const char *prefix, enum key_kind kind,
-	const uint8_t *name, char *out, size_t size)
-{
-	char text[DNAME_MAX_TEXT];
-	size_t n;
-	int len;
-
-	dname_to_text(name, text);
-	n = strlen(text);
-	if(n > 1 && text[n - 1] == '.')
-		text[n - 1] = 0;
-	len = snprintf(out, size, "%s%s:%s", prefix, kind == KEY_FILING ?
-		"filing" : "route", text);
-	return len > 0 && (size_t)len < size ? 0 : -1;
-}

@@ -111,12 +111,4 @@ void judge_free(struct judge *j);
 enum filing_status judge_covering(const struct steering_table *st,
 	const uint8_t *wire, size_t len, char *domain);
 
-/**
- * The canonical key of a name: prefix, kind, the name in lower case
- * without the trailing dot (the key cnroutectl writes).
- * @return 0, or -1 when it does not fit in size bytes.
- */
-int judge_canonical_key(const char *prefix, enum key_kind kind,
-	const uint8_t *name, char *out, size_t size);
-
 #endif /* CNROUTECTL_JUDGE_H */
