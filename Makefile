@@ -56,7 +56,7 @@ MODULE     := $(BUILD)/cnroute.so
 MODULE_LIBS := -lhiredis -lmaxminddb -lidn2 -lpsl -lpthread
 
 .PHONY: all deps unbound geoip module module-asan cli unit test test-unit test-asan test-fuzz \
-	test-integration test-integration-asan run bench clean distclean
+	fuzz-run test-integration test-integration-asan run bench clean distclean
 .DELETE_ON_ERROR:
 
 all: module $(CLI_TARGET) unit
@@ -132,12 +132,15 @@ $(BUILD)/tests/test_cli_%: tests/unit/test_cli_%.c $(CLI_LIB_SRC) $(POLICY_SRC) 
 $(BUILD)/tests/asan/test_cli_%: tests/unit/test_cli_%.c $(CLI_LIB_SRC) $(POLICY_SRC) $(wildcard include/cnroute/*.h) $(wildcard tools/cnroutectl/*.h) plugin/sync/sync_apply.h | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) -Itools/cnroutectl -Iplugin/sync $< $(CLI_LIB_SRC) $(POLICY_SRC) -lcmocka $(CLI_LIBS) -o $@
+# A test may add link flags of its own as UNIT_LDFLAGS_<test>, e.g. to wrap
+# the allocator and make a chosen allocation fail.
+UNIT_LDFLAGS_test_steering := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 $(BUILD)/tests/%: tests/unit/%.c $(POLICY_SRC) $(wildcard include/cnroute/*.h) | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) $(OPT) $(INCLUDES) $< $(POLICY_SRC) -lcmocka $(LIBS_POLICY) -o $@
+	$(CC) $(CSTD) $(WARN) $(OPT) $(INCLUDES) $< $(POLICY_SRC) -lcmocka $(LIBS_POLICY) $(UNIT_LDFLAGS_$*) -o $@
 $(BUILD)/tests/asan/%: tests/unit/%.c $(POLICY_SRC) $(wildcard include/cnroute/*.h) | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) $< $(POLICY_SRC) -lcmocka $(LIBS_POLICY) -o $@
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) $< $(POLICY_SRC) -lcmocka $(LIBS_POLICY) $(UNIT_LDFLAGS_$*) -o $@
 
 # Fuzz targets, built with a small driver that replays the seed corpus
 # (tests/fuzz/corpus/<target>/); the same files build as libFuzzer targets
@@ -145,22 +148,74 @@ $(BUILD)/tests/asan/%: tests/unit/%.c $(POLICY_SRC) $(wildcard include/cnroute/*
 $(BUILD)/tests/fuzz/fuzz_cli_%: tests/fuzz/fuzz_cli_%.c tests/fuzz/standalone_main.c $(CLI_LIB_SRC) $(POLICY_SRC) | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) -Itools/cnroutectl -Iplugin/sync $< tests/fuzz/standalone_main.c $(CLI_LIB_SRC) $(POLICY_SRC) $(CLI_LIBS) -o $@
+# The sync thread's (fuzz_sync_*) link its reply-to-record code and hiredis.
+SYNC_FUZZ_SRC := plugin/sync/sync_apply.c
+$(BUILD)/tests/fuzz/fuzz_sync_%: tests/fuzz/fuzz_sync_%.c tests/fuzz/standalone_main.c $(SYNC_FUZZ_SRC) $(POLICY_SRC) $(wildcard include/cnroute/*.h) plugin/sync/sync_apply.h | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) -Iplugin/sync $< tests/fuzz/standalone_main.c $(SYNC_FUZZ_SRC) $(POLICY_SRC) $(LIBS_POLICY) -lhiredis -o $@
 $(BUILD)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/standalone_main.c $(POLICY_SRC) | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(INCLUDES) $< tests/fuzz/standalone_main.c $(POLICY_SRC) $(LIBS_POLICY) -o $@
 
-# test_geoip reads the databases in build/geoip/.
+# fuzz-run (not part of make test): every target built as a libFuzzer
+# binary with clang into build/fuzz/, and run for FUZZ_SECONDS each over a
+# copy of its seed corpus (build/fuzz/corpus/<target>/, kept between runs
+# so that they build on each other; the seeds in tests/fuzz/corpus/ are
+# never written). FUZZ_TARGETS="fuzz_record fuzz_sync_reply" runs some;
+# FUZZ_SECONDS_<target>=N in the environment gives one target more time.
+# Crashes are written to build/fuzz/artifacts/, logs to build/fuzz/*.log;
+# the last line per target is libFuzzer's final stats line.
+FUZZ_SECONDS ?= 60
+FUZZ_CLANG   ?= clang
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_FLAGS   := $(CSTD) $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -fno-omit-frame-pointer $(INCLUDES)
+$(FUZZ_DIR)/fuzz_cli_%: tests/fuzz/fuzz_cli_%.c $(CLI_LIB_SRC) $(POLICY_SRC) $(wildcard include/cnroute/*.h) $(wildcard tools/cnroutectl/*.h) plugin/sync/sync_apply.h | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CLANG) $(FUZZ_FLAGS) -Itools/cnroutectl -Iplugin/sync $< $(CLI_LIB_SRC) $(POLICY_SRC) $(CLI_LIBS) -o $@
+$(FUZZ_DIR)/fuzz_sync_%: tests/fuzz/fuzz_sync_%.c $(SYNC_FUZZ_SRC) $(POLICY_SRC) $(wildcard include/cnroute/*.h) plugin/sync/sync_apply.h | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CLANG) $(FUZZ_FLAGS) -Iplugin/sync $< $(SYNC_FUZZ_SRC) $(POLICY_SRC) $(LIBS_POLICY) -lhiredis -o $@
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(POLICY_SRC) $(wildcard include/cnroute/*.h) | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CLANG) $(FUZZ_FLAGS) $< $(POLICY_SRC) $(LIBS_POLICY) -o $@
+
+fuzz-run: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
+	@failed=; for n in $(FUZZ_TARGETS); do \
+		c=$(FUZZ_DIR)/corpus/$$n; mkdir -p $$c $(FUZZ_DIR)/artifacts; \
+		cp tests/fuzz/corpus/$${n#fuzz_}/* $$c/; \
+		eval "s=\$${FUZZ_SECONDS_$$n:-$(FUZZ_SECONDS)}"; \
+		echo "== $$n for $$s s over $$c"; \
+		if ! $(FUZZ_DIR)/$$n -max_total_time=$$s -timeout=10 \
+			-print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/artifacts/$$n- \
+			$$c > $(FUZZ_DIR)/$$n.log 2>&1; then \
+			failed="$$failed $$n"; tail -n 40 $(FUZZ_DIR)/$$n.log; fi; \
+		grep -E '^Done [0-9]+ runs' $(FUZZ_DIR)/$$n.log; \
+		grep -E '^#[0-9]+[[:space:]]+DONE' $(FUZZ_DIR)/$$n.log | tail -n 1; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz-run: crashes in:$$failed"; exit 1; fi
+
+# test_geoip reads the databases in build/geoip/. Every test program runs
+# even when one fails (a failure does not hide the others'); the failed
+# ones are listed at the end.
 test-unit: $(UNIT_BIN) $(GEOIP_DBS)
-	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+	@failed=; for t in $(UNIT_BIN); do echo "== $$t"; \
+		$$t || failed="$$failed $$(basename $$t)"; done; \
+	if [ -n "$$failed" ]; then echo "test-unit: failed:$$failed"; exit 1; fi
 
 test-asan: $(UNIT_ASAN) $(GEOIP_DBS)
-	@set -e; for t in $(UNIT_ASAN); do echo "== $$t (ASan/UBSan)"; \
-		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
+	@failed=; for t in $(UNIT_ASAN); do echo "== $$t (ASan/UBSan)"; \
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t || \
+		failed="$$failed $$(basename $$t)"; done; \
+	if [ -n "$$failed" ]; then echo "test-asan: failed:$$failed"; exit 1; fi
 
 test-fuzz: $(FUZZ_BIN)
-	@set -e; for t in $(FUZZ_BIN); do n=$$(basename $$t); \
+	@failed=; for t in $(FUZZ_BIN); do n=$$(basename $$t); \
 		echo "== $$n over tests/fuzz/corpus/$${n#fuzz_}"; \
-		$$t tests/fuzz/corpus/$${n#fuzz_}/*; done
+		$$t tests/fuzz/corpus/$${n#fuzz_}/* || failed="$$failed $$n"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "test-fuzz: failed:$$failed"; exit 1; fi
 
 test-integration: $(MODULE) $(CLI_TARGET) $(UNBOUND) $(GEOIP_DBS)
 	tests/integration/run.sh

@@ -7,11 +7,13 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
 
+#include "cnroute/dname.h"
 #include "cnroute/record.h"
 
 /** A field from two C strings. */
@@ -331,6 +333,316 @@ test_route_parse_new(void **state)
 	route_free(loose);
 }
 
+/** Canonical wire form of a text name (the test fails on a bad one). */
+static const uint8_t *
+wire(const char *text)
+{
+	static uint8_t w[4][DNAME_MAX_WIRE];
+	static int next;
+	size_t len;
+	uint8_t *out = w[next++ % 4];
+
+	if(dname_from_text(text, out, &len) != 0)
+		fail_msg("bad test name '%s'", text);
+	return out;
+}
+
+/** filing_judge gives FILING_INVALID with a message containing what. */
+static void
+assert_invalid(const uint8_t *name, enum record_shape shape,
+	const struct record_field *f, size_t count, const char *what)
+{
+	char err[RECORD_ERR_MAX];
+
+	err[0] = 0;
+	assert_int_equal(filing_judge(name, shape, f, count, err),
+		FILING_INVALID);
+	if(strstr(err, what) == NULL)
+		fail_msg("message '%s' does not say '%s'", err, what);
+}
+
+/**
+ * filing_judge: a missing key is no filing; a key of another type, too
+ * many fields, an unreadable reply, a missing or unknown status and a
+ * filing on a public suffix are invalid, with a message; otherwise the
+ * status.
+ */
+static void
+test_filing_judge(void **state)
+{
+	static const struct {
+		/** the status field's value */
+		const char *value;
+		/** what it reads as */
+		enum filing_status status;
+	} valid[] = {
+		{ "active", FILING_ACTIVE }, { "revoked", FILING_REVOKED },
+		{ "cancelled", FILING_CANCELLED },
+		{ "pending", FILING_PENDING },
+		{ " Active ", FILING_ACTIVE },
+	};
+	const uint8_t *name = wire("example.com");
+	struct record_field f[3];
+	char err[RECORD_ERR_MAX];
+	size_t i;
+
+	(void)state;
+	f[0] = field("icp", "京ICP备12345678号-1");
+	f[1] = field("status", "active");
+	f[2] = field("entity", "Example Ltd");
+	strcpy(err, "untouched");
+	assert_int_equal(filing_judge(name, RECORD_MISSING, NULL, 0, err),
+		FILING_NONE);
+	assert_int_equal(filing_judge(name, RECORD_MISSING, f, 3, err),
+		FILING_NONE);
+	assert_string_equal(err, "untouched");
+	assert_invalid(name, RECORD_NOT_HASH, NULL, 0, "not a hash");
+	assert_invalid(name, RECORD_TOO_MANY_FIELDS, NULL, 0, "32");
+	assert_invalid(name, RECORD_UNREADABLE, NULL, 0, "unexpected reply");
+	/* a status among the fields does not save a bad shape */
+	assert_invalid(name, RECORD_NOT_HASH, f, 3, "not a hash");
+	assert_invalid(name, RECORD_HASH, f, 1, "status: missing");
+	assert_invalid(name, RECORD_HASH, NULL, 0, "status: missing");
+	f[1] = field("status", "expired");
+	assert_invalid(name, RECORD_HASH, f, 3, "status: unknown value "
+		"'expired'");
+	f[1] = field("status", "");
+	assert_invalid(name, RECORD_HASH, f, 3, "status: unknown value");
+	f[1] = field("status", "none");
+	assert_invalid(name, RECORD_HASH, f, 3, "status: unknown value");
+	f[1] = field("status", "invalid");
+	assert_invalid(name, RECORD_HASH, f, 3, "status: unknown value");
+	for(i = 0; i < sizeof(valid) / sizeof(valid[0]); i++) {
+		f[1] = field("status", valid[i].value);
+		assert_int_equal(filing_judge(name, RECORD_HASH, f, 3, err),
+			valid[i].status);
+		/* without a name there is no public suffix to refuse */
+		assert_int_equal(filing_judge(NULL, RECORD_HASH, f, 3, NULL),
+			valid[i].status);
+	}
+	/* public suffixes, whatever the status */
+	f[1] = field("status", "active");
+	assert_invalid(wire("com"), RECORD_HASH, f, 3, "public suffix");
+	assert_invalid(wire("com.cn"), RECORD_HASH, f, 3, "public suffix");
+	assert_invalid(wire("github.io"), RECORD_HASH, f, 3, "public suffix");
+	f[1] = field("status", "revoked");
+	assert_invalid(wire("co.uk"), RECORD_HASH, f, 3, "public suffix");
+	/* below a public suffix: a registrable domain */
+	f[1] = field("status", "active");
+	assert_int_equal(filing_judge(wire("example.com.cn"), RECORD_HASH, f,
+		3, err), FILING_ACTIVE);
+	assert_int_equal(filing_judge(wire("user.github.io"), RECORD_HASH, f,
+		3, err), FILING_ACTIVE);
+}
+
+/** Every status, FILING_NONE included. */
+static const enum filing_status all_statuses[] = { FILING_NONE,
+	FILING_ACTIVE, FILING_REVOKED, FILING_CANCELLED, FILING_PENDING,
+	FILING_INVALID };
+/** Number of all_statuses. */
+#define STATUS_COUNT (sizeof(all_statuses) / sizeof(all_statuses[0]))
+
+/**
+ * filing_merge: active only if both are; FILING_NONE is neutral; invalid
+ * beats everything, then revoked, cancelled, pending; the order of the
+ * arguments and of a fold over several spellings does not matter.
+ */
+static void
+test_filing_merge(void **state)
+{
+	static const enum filing_status strictness[] = { FILING_ACTIVE,
+		FILING_PENDING, FILING_CANCELLED, FILING_REVOKED,
+		FILING_INVALID };
+	size_t i, j, k;
+
+	(void)state;
+	for(i = 0; i < STATUS_COUNT; i++) {
+		enum filing_status a = all_statuses[i];
+		assert_int_equal(filing_merge(FILING_NONE, a), a);
+		assert_int_equal(filing_merge(a, FILING_NONE), a);
+		assert_int_equal(filing_merge(a, a), a);
+		assert_int_equal(filing_merge(a, FILING_INVALID),
+			FILING_INVALID);
+		for(j = 0; j < STATUS_COUNT; j++) {
+			enum filing_status b = all_statuses[j];
+			enum filing_status m = filing_merge(a, b);
+			assert_int_equal(m, filing_merge(b, a));
+			assert_true(m == a || m == b);
+			/* active only when neither side says otherwise */
+			assert_int_equal(m == FILING_ACTIVE,
+				(a == FILING_ACTIVE || a == FILING_NONE) &&
+				(b == FILING_ACTIVE || b == FILING_NONE) &&
+				(a == FILING_ACTIVE || b == FILING_ACTIVE));
+			/* associative, so a fold is order-independent */
+			for(k = 0; k < STATUS_COUNT; k++) {
+				enum filing_status c = all_statuses[k];
+				assert_int_equal(filing_merge(filing_merge(a,
+					b), c), filing_merge(a,
+					filing_merge(b, c)));
+			}
+		}
+	}
+	/* the strictness order: each status beats the ones before it */
+	for(i = 0; i < 5; i++)
+		for(j = 0; j < i; j++)
+			assert_int_equal(filing_merge(strictness[j],
+				strictness[i]), strictness[i]);
+}
+
+/** A list of n addresses of a family, comma-separated. */
+static char *
+address_list(size_t n, int v6)
+{
+	char *text = malloc(n * 24 + 1);
+	size_t i, at = 0;
+
+	assert_non_null(text);
+	text[0] = 0;
+	for(i = 0; i < n; i++)
+		at += (size_t)sprintf(text + at, v6 ? "%s2001:db8::%zx" :
+			"%s192.0.2.%zu", i ? "," : "", i + 1);
+	return text;
+}
+
+/**
+ * A pool holds at most 32 addresses of each family: 32 IPv4 and 32 IPv6
+ * together are accepted, 33 of either are refused with a message naming
+ * the limit, by pool_parse and by both route parsers.
+ */
+static void
+test_pool_cap(void **state)
+{
+	char *v4_32 = address_list(32, 0), *v6_32 = address_list(32, 1);
+	char *v4_33 = address_list(33, 0), *v6_33 = address_list(33, 1);
+	char *both = malloc(strlen(v4_32) + strlen(v6_32) + 32);
+	char *over[2];
+	char err[RECORD_ERR_MAX];
+	struct record_field f[2];
+	struct route r, *packed;
+	struct pool p;
+	size_t i;
+
+	(void)state;
+	assert_non_null(both);
+	sprintf(both, "%s,%s", v6_32, v4_32);
+	assert_int_equal(pool_parse(both, strlen(both), &p, err), 0);
+	assert_int_equal(p.v4_count, 32);
+	assert_int_equal(p.v6_count, 32);
+	assert_memory_equal(p.v4 + 31 * 4, "\300\0\2\40", 4);
+	pool_free(&p);
+	f[0] = field("cn", both);
+	f[1] = field("offshore", v4_32);
+	packed = route_parse_new(f, 2, err);
+	assert_non_null(packed);
+	assert_int_equal(packed->cn.v6_count, 32);
+	assert_int_equal(packed->offshore.v4_count, 32);
+	route_free(packed);
+	over[0] = v4_33;
+	over[1] = v6_33;
+	for(i = 0; i < 2; i++) {
+		err[0] = 0;
+		assert_int_equal(pool_parse(over[i], strlen(over[i]), &p, err),
+			-1);
+		assert_non_null(strstr(err, "32"));
+		assert_non_null(strstr(err, i ? "IPv6" : "IPv4"));
+		assert_null(p.v4);
+		assert_null(p.v6);
+		f[1] = field("offshore", over[i]);
+		err[0] = 0;
+		assert_int_equal(route_parse(f, 2, &r, err), -1);
+		assert_non_null(strstr(err, "offshore"));
+		assert_non_null(strstr(err, "32"));
+		err[0] = 0;
+		assert_null(route_parse_new(f, 2, err));
+		assert_non_null(strstr(err, "32"));
+	}
+	/* 33 of one family is refused even with room in the other */
+	sprintf(both, "%s,%s", v4_32, v6_32);
+	strcat(both, ",192.0.2.200");
+	assert_int_equal(pool_parse(both, strlen(both), &p, err), -1);
+	assert_non_null(strstr(err, "32"));
+	free(v4_32);
+	free(v6_32);
+	free(v4_33);
+	free(v6_33);
+	free(both);
+}
+
+/** Overwrite every byte of a route's arrays with x. */
+static void
+scribble(struct route *r, uint8_t x)
+{
+	struct pool *pools[2] = { &r->cn, &r->offshore };
+	size_t i;
+
+	for(i = 0; i < 2; i++) {
+		if(pools[i]->v4 != NULL)
+			memset(pools[i]->v4, x, (size_t)pools[i]->v4_count * 4);
+		if(pools[i]->v6 != NULL)
+			memset(pools[i]->v6, x,
+				(size_t)pools[i]->v6_count * 16);
+		if(pools[i]->cname != NULL)
+			memset(pools[i]->cname, x, pools[i]->cname_len);
+	}
+}
+
+/**
+ * route_clone: a copy equal to its source, packed, that shares nothing
+ * with it (a change to the source, or freeing it, leaves the copy as it
+ * was), from a loose route, a packed one and an empty one.
+ */
+static void
+test_route_clone(void **state)
+{
+	struct record_field f[3];
+	struct route *loose = route_new(), *reference, *copy, *copy2;
+	struct route *empty = route_new();
+	char err[RECORD_ERR_MAX];
+
+	(void)state;
+	assert_non_null(loose);
+	assert_non_null(empty);
+	assert_null(route_clone(NULL));
+	f[0] = field("cn", "192.0.2.1,2001:db8::1,192.0.2.2");
+	f[1] = field("offshore", "cdn.example.net.");
+	f[2] = field("ttl", "30");
+	assert_int_equal(route_parse(f, 3, loose, err), 0);
+	reference = route_parse_new(f, 3, err);
+	assert_non_null(reference);
+	/* from a loose route */
+	copy = route_clone(loose);
+	assert_non_null(copy);
+	assert_true(copy->packed);
+	assert_true(route_equal(copy, loose));
+	assert_true(copy->cn.v4 != loose->cn.v4);
+	assert_true(copy->offshore.cname != loose->offshore.cname);
+	scribble(loose, 0xee);
+	assert_false(route_equal(copy, loose));
+	assert_true(route_equal(copy, reference));
+	route_free(loose);
+	assert_true(route_equal(copy, reference));
+	/* from a packed route (the copy itself) */
+	copy2 = route_clone(copy);
+	assert_non_null(copy2);
+	assert_true(route_equal(copy2, copy));
+	assert_true(copy2->cn.v6 != copy->cn.v6);
+	scribble(copy, 0x11);
+	route_free(copy);
+	assert_true(route_equal(copy2, reference));
+	assert_int_equal(copy2->ttl, 30);
+	assert_true(copy2->has_ttl);
+	route_free(copy2);
+	/* an empty route */
+	copy = route_clone(empty);
+	assert_non_null(copy);
+	assert_true(route_equal(copy, empty));
+	assert_int_equal(copy->cn.kind, POOL_EMPTY);
+	assert_null(copy->cn.v4);
+	route_free(copy);
+	route_free(empty);
+	route_free(reference);
+}
+
 int
 main(void)
 {
@@ -343,6 +655,10 @@ main(void)
 		cmocka_unit_test(test_route_parse_no_leak),
 		cmocka_unit_test(test_route_equal),
 		cmocka_unit_test(test_route_parse_new),
+		cmocka_unit_test(test_filing_judge),
+		cmocka_unit_test(test_filing_merge),
+		cmocka_unit_test(test_pool_cap),
+		cmocka_unit_test(test_route_clone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

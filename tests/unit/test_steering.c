@@ -12,11 +12,63 @@
 #include <string.h>
 #include <stdatomic.h>
 #include <pthread.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
 
 #include "cnroute/dname.h"
 #include "cnroute/steering.h"
+
+/*
+ * The allocator, wrapped (the Makefile links this test with
+ * -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc): a test arms a
+ * countdown on its own thread and the allocation it reaches fails, so a
+ * commit can be made to run out of memory at each of its allocations.
+ */
+void *__real_malloc(size_t size);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t size);
+void *__wrap_malloc(size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t size);
+
+/** Allocations left before one fails, on this thread (-1: never). */
+static _Thread_local long alloc_countdown = -1;
+/** Allocations failed on purpose, on this thread. */
+static _Thread_local long alloc_failed;
+
+/** 1 if the allocation being made must fail. */
+static int
+alloc_should_fail(void)
+{
+	if(alloc_countdown < 0)
+		return 0;
+	if(alloc_countdown-- > 0)
+		return 0;
+	alloc_failed++;
+	return 1;
+}
+
+/** malloc, failing when armed. */
+void *
+__wrap_malloc(size_t size)
+{
+	return alloc_should_fail() ? NULL : __real_malloc(size);
+}
+
+/** calloc, failing when armed. */
+void *
+__wrap_calloc(size_t n, size_t size)
+{
+	return alloc_should_fail() ? NULL : __real_calloc(n, size);
+}
+
+/** realloc, failing when armed. */
+void *
+__wrap_realloc(void *p, size_t size)
+{
+	return alloc_should_fail() ? NULL : __real_realloc(p, size);
+}
 
 /** Qtype of MX, a type rules do not answer. */
 #define TYPE_MX 15
@@ -993,6 +1045,783 @@ test_concurrent_flips(void **state)
 	assert_true(atomic_load(&rc.offshore_seen) > 0);
 }
 
+/** A name's canonical wire form, as a struct for the writer's calls. */
+#define WN(var, text) struct wname var = wn(text)
+
+/**
+ * The decision a mainland client gets for an A query (also checked by
+ * decide() against steering_table_answer and the decision cache).
+ */
+static struct steering_decision
+mainland_decision(struct steering_table *st, const char *name)
+{
+	struct steering_decision d;
+	struct region r = { 1, 0 };
+	static struct arena a;
+
+	decide(st, name, STEER_TYPE_A, &r, &a, &d);
+	return d;
+}
+
+/** The pool a mainland client gets (STEER_POOL_NONE: unmanaged). */
+static enum steering_pool
+pool_for(struct steering_table *st, const char *name)
+{
+	return mainland_decision(st, name).pool;
+}
+
+/** The filing a reader finds for a managed name (under the read lock). */
+static enum filing_status
+reader_filing(struct steering_table *st, const char *name)
+{
+	return mainland_decision(st, name).filing;
+}
+
+/**
+ * Fresh mode: the writer builds a table of its own, which it sees before
+ * the commit and readers do not; the commit replaces the whole content,
+ * an abort leaves the live table alone.
+ */
+static void
+test_writer_fresh(void **state)
+{
+	struct steering_table *st = *state;
+	struct steering_writer w;
+	WN(a, "a.example.com");
+	WN(c, "c.example.com");
+	WN(f, "example.com");
+	size_t filings, routes;
+
+	add_route(st, "a.example.com", "10.0.0.1", "192.0.2.1", NULL);
+	add_route(st, "b.example.com", "10.0.0.2", "192.0.2.2", NULL);
+	add_filing(st, "example.com", FILING_REVOKED);
+	add_filing(st, "other.com", FILING_ACTIVE);
+	assert_int_equal(steering_writer_begin(&w, st, 1, 7), 0);
+	assert_int_equal(steering_writer_set_route(&w, c.w, c.len,
+		route_of("10.0.0.3", "192.0.2.3", NULL)), 1);
+	assert_int_equal(steering_writer_set_filing(&w, f.w, f.len,
+		FILING_ACTIVE), 1);
+	/* the writer sees its own table only */
+	assert_int_equal(steering_writer_filing(&w, f.w, f.len),
+		FILING_ACTIVE);
+	assert_non_null(steering_writer_route(&w, c.w, c.len));
+	assert_null(steering_writer_route(&w, a.w, a.len));
+	/* readers see the live table only */
+	assert_int_equal(pool_for(st, "a.example.com"), STEER_POOL_OFFSHORE);
+	assert_int_equal(pool_for(st, "c.example.com"), STEER_POOL_NONE);
+	assert_int_equal(steering_writer_commit(&w, NULL, NULL), 2);
+	steering_table_counts(st, &filings, &routes);
+	assert_int_equal(filings, 1);
+	assert_int_equal(routes, 1);
+	assert_int_equal(pool_for(st, "a.example.com"), STEER_POOL_NONE);
+	assert_int_equal(pool_for(st, "b.example.com"), STEER_POOL_NONE);
+	assert_int_equal(pool_for(st, "c.example.com"), STEER_POOL_CN);
+	/* aborted: nothing changes */
+	assert_int_equal(steering_writer_begin(&w, st, 1, 8), 0);
+	assert_int_equal(steering_writer_set_route(&w, a.w, a.len,
+		route_of("10.0.0.1", "192.0.2.1", NULL)), 1);
+	steering_writer_abort(&w);
+	assert_int_equal(pool_for(st, "a.example.com"), STEER_POOL_NONE);
+	assert_int_equal(pool_for(st, "c.example.com"), STEER_POOL_CN);
+	/* a fresh load of nothing empties the table */
+	assert_int_equal(steering_writer_begin(&w, st, 1, 9), 0);
+	assert_int_equal(steering_writer_commit(&w, NULL, NULL), 0);
+	steering_table_counts(st, &filings, &routes);
+	assert_int_equal(filings + routes, 0);
+	assert_int_equal(pool_for(st, "c.example.com"), STEER_POOL_NONE);
+}
+
+/**
+ * Incremental mode: pending values are seen by steering_writer_filing
+ * and steering_writer_route (the last one of a name) before the commit,
+ * never by readers; the commit makes all of them visible.
+ */
+static void
+test_writer_pending(void **state)
+{
+	struct steering_table *st = *state;
+	struct steering_writer w;
+	struct steering_decision d;
+	WN(f, "example.com");
+	WN(www, "www.example.com");
+	WN(nw, "new.example.com");
+	const struct route *r;
+	struct route *expect;
+
+	add_route(st, "www.example.com", "10.0.0.1", "192.0.2.1", NULL);
+	add_filing(st, "example.com", FILING_REVOKED);
+	assert_int_equal(steering_writer_begin(&w, st, 0, 1), 0);
+	/* before any change, the writer reads the live table */
+	assert_int_equal(steering_writer_filing(&w, f.w, f.len),
+		FILING_REVOKED);
+	expect = route_of("10.0.0.1", "192.0.2.1", NULL);
+	assert_true(route_equal(steering_writer_route(&w, www.w, www.len),
+		expect));
+	route_free(expect);
+	assert_int_equal(steering_writer_set_filing(&w, f.w, f.len,
+		FILING_ACTIVE), 1);
+	assert_int_equal(steering_writer_filing(&w, f.w, f.len),
+		FILING_ACTIVE);
+	assert_int_equal(steering_writer_set_filing(&w, f.w, f.len,
+		FILING_ACTIVE), 0);
+	assert_int_equal(reader_filing(st, "www.example.com"), FILING_REVOKED);
+	assert_int_equal(steering_writer_set_route(&w, www.w, www.len,
+		route_of("10.0.0.9", "192.0.2.9", NULL)), 1);
+	r = steering_writer_route(&w, www.w, www.len);
+	assert_non_null(r);
+	assert_int_equal(r->cn.v4[3], 9);
+	assert_int_equal(steering_writer_set_route(&w, nw.w, nw.len,
+		route_of("10.0.0.5", "192.0.2.5", NULL)), 1);
+	assert_non_null(steering_writer_route(&w, nw.w, nw.len));
+	/* readers: the old answers, nothing new */
+	d = mainland_decision(st, "www.example.com");
+	assert_int_equal(d.pool, STEER_POOL_OFFSHORE);
+	assert_addr(&d, "192.0.2.1");
+	assert_int_equal(pool_for(st, "new.example.com"), STEER_POOL_NONE);
+	/* removals pend as well, and the last value of a name counts */
+	assert_int_equal(steering_writer_set_route(&w, www.w, www.len, NULL),
+		1);
+	assert_null(steering_writer_route(&w, www.w, www.len));
+	assert_int_equal(steering_writer_set_filing(&w, f.w, f.len,
+		FILING_NONE), 1);
+	assert_int_equal(steering_writer_filing(&w, f.w, f.len), FILING_NONE);
+	assert_int_equal(pool_for(st, "www.example.com"), STEER_POOL_OFFSHORE);
+	assert_int_equal(steering_writer_set_filing(&w, f.w, f.len,
+		FILING_ACTIVE), 1);
+	assert_int_equal(steering_writer_set_route(&w, www.w, www.len,
+		route_of("10.0.0.9", "192.0.2.9", NULL)), 1);
+	assert_int_equal(pool_for(st, "www.example.com"), STEER_POOL_OFFSHORE);
+	/* one change per name: the filing and two routes */
+	assert_int_equal(steering_writer_commit(&w, NULL, NULL), 3);
+	d = mainland_decision(st, "www.example.com");
+	assert_int_equal(d.pool, STEER_POOL_CN);
+	assert_addr(&d, "10.0.0.9");
+	assert_int_equal(pool_for(st, "new.example.com"), STEER_POOL_CN);
+	/* an aborted batch leaves no trace */
+	assert_int_equal(steering_writer_begin(&w, st, 0, 1), 0);
+	assert_int_equal(steering_writer_set_filing(&w, f.w, f.len,
+		FILING_REVOKED), 1);
+	assert_int_equal(steering_writer_set_route(&w, nw.w, nw.len, NULL), 1);
+	steering_writer_abort(&w);
+	assert_int_equal(pool_for(st, "www.example.com"), STEER_POOL_CN);
+	assert_int_equal(pool_for(st, "new.example.com"), STEER_POOL_CN);
+}
+
+/** What the all-or-nothing test expects of the table. */
+enum batch_seen {
+	/** as before the batch: the sub filing and its route absent */
+	BATCH_NONE,
+	/** the whole batch applied */
+	BATCH_ALL
+};
+
+/** Check the table holds the batch of test_writer_commit_all_or_nothing
+ *  entirely, or not at all. */
+static void
+assert_batch(struct steering_table *st, enum batch_seen seen)
+{
+	struct steering_decision d;
+	size_t filings, routes;
+
+	steering_table_counts(st, &filings, &routes);
+	d = mainland_decision(st, "www.sub.example.com");
+	if(seen == BATCH_NONE) {
+		assert_int_equal(filings, 1);
+		assert_int_equal(routes, 1);
+		assert_int_equal(d.action, STEER_UNMANAGED);
+		assert_int_equal(pool_for(st, "www.example.com"),
+			STEER_POOL_OFFSHORE);
+	} else {
+		/* first what a mainland client gets: never CN (1) here */
+		assert_int_equal(d.pool, STEER_POOL_OFFSHORE);
+		assert_int_equal(d.filing, FILING_REVOKED);
+		assert_int_equal(filings, 2);
+		assert_int_equal(routes, 1);
+		assert_int_equal(pool_for(st, "www.example.com"),
+			STEER_POOL_NONE);
+	}
+}
+
+/** routes_added callback that counts its calls. */
+static void
+count_added(void *ctx, const uint8_t *const *names, const size_t *lens,
+	size_t count)
+{
+	(void)names;
+	(void)lens;
+	*(size_t *)ctx += count;
+}
+
+/**
+ * A commit applies all of its batch or nothing, whichever allocation runs
+ * out of memory: the batch adds a revoked sub-filing under an active
+ * filing, a route below it, and drops another route. Applying only part
+ * of it could give the CN pool under the revoked sub-filing.
+ */
+static void
+test_writer_commit_all_or_nothing(void **state)
+{
+	struct steering_table *st = *state;
+	struct steering_writer w;
+	WN(sub, "sub.example.com");
+	WN(route, "www.sub.example.com");
+	WN(old, "www.example.com");
+	long k, n, failed;
+	size_t added;
+
+	add_filing(st, "example.com", FILING_ACTIVE);
+	for(k = 0; ; k++) {
+		add_route(st, "www.example.com", "", "192.0.2.1", NULL);
+		assert_batch(st, BATCH_NONE);
+		assert_int_equal(steering_writer_begin(&w, st, 0, 1), 0);
+		/* the sub-filing is stored first: if it alone failed, the
+		 * route would be served under the active parent */
+		assert_int_equal(steering_writer_set_filing(&w, sub.w, sub.len,
+			FILING_REVOKED), 1);
+		assert_int_equal(steering_writer_set_route(&w, route.w,
+			route.len, route_of("10.0.0.1", "192.0.2.2", NULL)),
+			1);
+		assert_int_equal(steering_writer_set_route(&w, old.w, old.len,
+			NULL), 1);
+		added = 0;
+		alloc_failed = 0;
+		alloc_countdown = k;
+		n = steering_writer_commit(&w, count_added, &added);
+		alloc_countdown = -1;
+		failed = alloc_failed;
+		if(n < 0) {
+			assert_true(failed > 0);
+			assert_int_equal(added, 0);
+			assert_batch(st, BATCH_NONE);
+			continue;
+		}
+		print_message("commit with allocation %ld failing: %ld "
+			"changes\n", k, n);
+		assert_batch(st, BATCH_ALL);
+		assert_int_equal(n, 3);
+		if(failed == 0) {
+			assert_int_equal(added, 1);
+			break;
+		}
+		/* back to the state before the batch, for the next k */
+		steering_del_route(st, route.w, route.len);
+		steering_del_filing(st, sub.w, sub.len);
+	}
+	assert_true(k >= 2);
+}
+
+/**
+ * steering_writer_sweep queues the removal of exactly the entries of the
+ * live table not seen in the writer's generation (not those set, touched
+ * or already changed in the batch), once.
+ */
+static void
+test_writer_sweep_exact(void **state)
+{
+	struct steering_table *st = *state;
+	struct steering_writer w;
+	char name[64];
+	size_t i, filings, routes;
+	struct wname n;
+
+	for(i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), "f%zu.example.com", i);
+		add_filing(st, name, FILING_ACTIVE);
+		snprintf(name, sizeof(name), "r%zu.example.com", i);
+		add_route(st, name, "", "192.0.2.1", NULL);
+	}
+	assert_int_equal(steering_writer_begin(&w, st, 0, 2), 0);
+	/* seen unchanged: f0 f2 f4, r1 r3 */
+	for(i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), "%c%zu.example.com",
+			i % 2 ? 'r' : 'f', i);
+		n = wn(name);
+		if(i % 2)
+			assert_int_equal(steering_writer_set_route(&w, n.w,
+				n.len, route_of("", "192.0.2.1", NULL)), 0);
+		else
+			assert_int_equal(steering_writer_set_filing(&w, n.w,
+				n.len, FILING_ACTIVE), 0);
+	}
+	/* changed: f5 revoked, r5 removed; new: f9 */
+	n = wn("f5.example.com");
+	assert_int_equal(steering_writer_set_filing(&w, n.w, n.len,
+		FILING_REVOKED), 1);
+	n = wn("r5.example.com");
+	assert_int_equal(steering_writer_set_route(&w, n.w, n.len, NULL), 1);
+	n = wn("f9.example.com");
+	assert_int_equal(steering_writer_set_filing(&w, n.w, n.len,
+		FILING_ACTIVE), 1);
+	/* unseen: f1 f3, r0 r2 r4 */
+	assert_int_equal(steering_writer_sweep(&w), 5);
+	assert_int_equal(steering_writer_sweep(&w), 0);
+	assert_int_equal(steering_writer_commit(&w, NULL, NULL), 8);
+	steering_table_counts(st, &filings, &routes);
+	assert_int_equal(filings, 5);
+	assert_int_equal(routes, 2);
+	for(i = 0; i < 6; i++) {
+		enum steering_pool pool;
+		snprintf(name, sizeof(name), "r%zu.example.com", i);
+		pool = pool_for(st, name);
+		assert_int_equal(pool, i == 1 || i == 3 ? STEER_POOL_OFFSHORE :
+			STEER_POOL_NONE);
+		snprintf(name, sizeof(name), "f%zu.example.com", i);
+		n = wn(name);
+		assert_int_equal(name_table_lookup(&st->filings, n.w, n.len) !=
+			NULL, i % 2 == 0 || i == 5);
+	}
+	/* the same generation again: everything was seen */
+	assert_int_equal(steering_writer_begin(&w, st, 0, 2), 0);
+	assert_int_equal(steering_writer_sweep(&w), 0);
+	steering_writer_abort(&w);
+	/* a fresh writer sweeps nothing: its table holds only what it set */
+	assert_int_equal(steering_writer_begin(&w, st, 1, 3), 0);
+	assert_int_equal(steering_writer_sweep(&w), 0);
+	steering_writer_abort(&w);
+	steering_table_counts(st, &filings, &routes);
+	assert_int_equal(filings + routes, 7);
+}
+
+/**
+ * Whichever allocation of a commit runs out of memory, a commit that
+ * applied its batch (a new route) calls routes_added with the new name:
+ * the module expires what Unbound cached for it there, and a name left
+ * out keeps its unsteered cached answer.
+ */
+static void
+test_writer_routes_added_out_of_memory(void **state)
+{
+	struct steering_table *st = *state;
+	struct steering_writer w;
+	WN(name, "www.example.com");
+	long k, n, failed;
+	size_t added;
+
+	for(k = 0; ; k++) {
+		assert_int_equal(steering_writer_begin(&w, st, 0, 1), 0);
+		assert_int_equal(steering_writer_set_route(&w, name.w,
+			name.len, route_of("", "192.0.2.1", NULL)), 1);
+		added = 0;
+		alloc_failed = 0;
+		alloc_countdown = k;
+		n = steering_writer_commit(&w, count_added, &added);
+		alloc_countdown = -1;
+		failed = alloc_failed;
+		if(n > 0) {
+			print_message("commit with allocation %ld failing: "
+				"%zu names reported\n", k, added);
+			assert_int_equal(pool_for(st, "www.example.com"),
+				STEER_POOL_OFFSHORE);
+			assert_int_equal(added, 1);
+			assert_true(steering_del_route(st, name.w, name.len) ==
+				1);
+		} else {
+			assert_int_equal(added, 0);
+			assert_int_equal(pool_for(st, "www.example.com"),
+				STEER_POOL_NONE);
+		}
+		if(failed == 0)
+			break;
+	}
+}
+
+/** Names a routes_added callback was given, as text. */
+struct added_log {
+	/** calls */
+	int calls;
+	/** names given, in order */
+	char names[8][DNAME_MAX_TEXT];
+	/** number of names */
+	size_t count;
+};
+
+/** routes_added callback: log the names. */
+static void
+log_added(void *ctx, const uint8_t *const *names, const size_t *lens,
+	size_t count)
+{
+	struct added_log *log = ctx;
+	size_t i;
+
+	log->calls++;
+	for(i = 0; i < count && log->count < 8; i++) {
+		assert_int_equal(lens[i], dname_length(names[i]));
+		dname_to_text(names[i], log->names[log->count++]);
+	}
+}
+
+/**
+ * The routes_added callback lists exactly the names that had no route
+ * before the commit and have one after it; it is not called when no name
+ * gained one, nor for a fresh load.
+ */
+static void
+test_writer_routes_added(void **state)
+{
+	struct steering_table *st = *state;
+	struct steering_writer w;
+	struct added_log log;
+	WN(old, "old.example.com");
+	WN(gone, "gone.example.com");
+	WN(same, "same.example.com");
+	WN(new1, "new1.example.com");
+	WN(new2, "new2.example.com");
+	WN(new3, "*.new3.example.com");
+	WN(f, "example.com");
+
+	memset(&log, 0, sizeof(log));
+	add_route(st, "old.example.com", "", "192.0.2.1", NULL);
+	add_route(st, "gone.example.com", "", "192.0.2.1", NULL);
+	add_route(st, "same.example.com", "", "192.0.2.1", NULL);
+	assert_int_equal(steering_writer_begin(&w, st, 0, 1), 0);
+	/* replaced, removed, unchanged: not listed */
+	assert_int_equal(steering_writer_set_route(&w, old.w, old.len,
+		route_of("", "192.0.2.2", NULL)), 1);
+	assert_int_equal(steering_writer_set_route(&w, gone.w, gone.len,
+		NULL), 1);
+	assert_int_equal(steering_writer_set_route(&w, same.w, same.len,
+		route_of("", "192.0.2.1", NULL)), 0);
+	/* new: listed */
+	assert_int_equal(steering_writer_set_route(&w, new1.w, new1.len,
+		route_of("", "192.0.2.3", NULL)), 1);
+	/* added and removed again in the batch: not listed */
+	assert_int_equal(steering_writer_set_route(&w, new2.w, new2.len,
+		route_of("", "192.0.2.4", NULL)), 1);
+	assert_int_equal(steering_writer_set_route(&w, new2.w, new2.len, NULL),
+		1);
+	/* a wildcard, set twice: listed once */
+	assert_int_equal(steering_writer_set_route(&w, new3.w, new3.len,
+		route_of("", "192.0.2.5", NULL)), 1);
+	assert_int_equal(steering_writer_set_route(&w, new3.w, new3.len,
+		route_of("", "192.0.2.6", NULL)), 1);
+	/* a filing: not a route */
+	assert_int_equal(steering_writer_set_filing(&w, f.w, f.len,
+		FILING_ACTIVE), 1);
+	assert_true(steering_writer_commit(&w, log_added, &log) > 0);
+	assert_int_equal(log.calls, 1);
+	assert_int_equal(log.count, 2);
+	assert_string_equal(log.names[0], "new1.example.com.");
+	assert_string_equal(log.names[1], "*.new3.example.com.");
+	/* a batch with changes but no new route: no call */
+	assert_int_equal(steering_writer_begin(&w, st, 0, 1), 0);
+	assert_int_equal(steering_writer_set_route(&w, old.w, old.len,
+		route_of("", "192.0.2.7", NULL)), 1);
+	assert_int_equal(steering_writer_set_route(&w, new1.w, new1.len, NULL),
+		1);
+	assert_true(steering_writer_commit(&w, log_added, &log) > 0);
+	assert_int_equal(log.calls, 1);
+	/* the route removed before comes back: listed */
+	assert_int_equal(steering_writer_begin(&w, st, 0, 1), 0);
+	assert_int_equal(steering_writer_set_route(&w, new1.w, new1.len,
+		route_of("", "192.0.2.3", NULL)), 1);
+	assert_true(steering_writer_commit(&w, log_added, &log) > 0);
+	assert_int_equal(log.calls, 2);
+	assert_int_equal(log.count, 3);
+	assert_string_equal(log.names[2], "new1.example.com.");
+	/* a fresh load: never called */
+	assert_int_equal(steering_writer_begin(&w, st, 1, 2), 0);
+	assert_int_equal(steering_writer_set_route(&w, new2.w, new2.len,
+		route_of("", "192.0.2.4", NULL)), 1);
+	assert_true(steering_writer_commit(&w, log_added, &log) > 0);
+	assert_int_equal(log.calls, 2);
+	assert_int_equal(pool_for(st, "new2.example.com"), STEER_POOL_OFFSHORE);
+}
+
+/** steering_table_answer_alias for an alias and the managed name. */
+static void
+alias_answer(struct steering_table *st, const char *alias, const char *name,
+	struct region *r, struct steering_decision *d)
+{
+	struct wname a = wn(alias), n = wn(name);
+	struct arena ar;
+
+	ar.used = 0;
+	ar.fail_after = -1;
+	r->calls = 0;
+	assert_int_equal(steering_table_answer_alias(st, a.w, a.len, n.w,
+		n.len, STEER_TYPE_A, 60, region_cb, r, arena_alloc, &ar, d), 0);
+}
+
+/**
+ * Through a CNAME chain, the CN pool needs both the alias's covering
+ * filing and the name's to be active; otherwise the answer is offshore
+ * and the region is not even asked.
+ */
+static void
+test_answer_alias(void **state)
+{
+	struct steering_table *st = *state;
+	struct steering_decision d;
+	struct region r = { 1, 0 };
+	static const struct {
+		/** the alias asked */
+		const char *alias;
+		/** its covering filing */
+		enum filing_status filing;
+	} offshore[] = {
+		{ "www.unfiled.net", FILING_NONE },
+		{ "www.revoked.net", FILING_REVOKED },
+		{ "www.invalid.net", FILING_INVALID },
+		{ "www.pending.net", FILING_PENDING },
+		{ "www.sub.filed.net", FILING_REVOKED },
+	};
+	size_t i;
+
+	add_route(st, "www.example.com", "10.0.0.1", "192.0.2.1", NULL);
+	add_filing(st, "example.com", FILING_ACTIVE);
+	add_filing(st, "revoked.net", FILING_REVOKED);
+	add_filing(st, "invalid.net", FILING_INVALID);
+	add_filing(st, "pending.net", FILING_PENDING);
+	add_filing(st, "filed.net", FILING_ACTIVE);
+	add_filing(st, "sub.filed.net", FILING_REVOKED);
+	for(i = 0; i < sizeof(offshore) / sizeof(offshore[0]); i++) {
+		alias_answer(st, offshore[i].alias, "www.example.com", &r, &d);
+		assert_int_equal(d.alias_filing, offshore[i].filing);
+		assert_int_equal(d.filing, FILING_ACTIVE);
+		assert_int_equal(d.pool, STEER_POOL_OFFSHORE);
+		assert_false(d.region_dependent);
+		assert_int_equal(d.mainland, -1);
+		assert_int_equal(r.calls, 0);
+		assert_addr(&d, "192.0.2.1");
+	}
+	/* both filings active: CN for mainland, asked once */
+	alias_answer(st, "www.filed.net", "www.example.com", &r, &d);
+	assert_int_equal(d.alias_filing, FILING_ACTIVE);
+	assert_int_equal(d.pool, STEER_POOL_CN);
+	assert_true(d.region_dependent);
+	assert_int_equal(r.calls, 1);
+	assert_addr(&d, "10.0.0.1");
+	r.mainland = 0;
+	alias_answer(st, "www.filed.net", "www.example.com", &r, &d);
+	assert_int_equal(d.pool, STEER_POOL_OFFSHORE);
+	assert_int_equal(r.calls, 1);
+	r.mainland = 1;
+	/* the alias filed, the name not */
+	add_filing(st, "example.com", FILING_REVOKED);
+	alias_answer(st, "www.filed.net", "www.example.com", &r, &d);
+	assert_int_equal(d.alias_filing, FILING_ACTIVE);
+	assert_int_equal(d.filing, FILING_REVOKED);
+	assert_int_equal(d.pool, STEER_POOL_OFFSHORE);
+	assert_int_equal(r.calls, 0);
+	add_filing(st, "example.com", FILING_ACTIVE);
+	/* the alias is the name itself */
+	alias_answer(st, "www.example.com", "www.example.com", &r, &d);
+	assert_int_equal(d.pool, STEER_POOL_CN);
+	/* an unmanaged name stays unmanaged */
+	alias_answer(st, "www.filed.net", "www.example.org", &r, &d);
+	assert_int_equal(d.action, STEER_UNMANAGED);
+	assert_int_equal(r.calls, 0);
+}
+
+/** steering_table_is_managed: exact rules, wildcards of ancestors. */
+static void
+test_is_managed(void **state)
+{
+	struct steering_table *st = *state;
+	static const struct {
+		/** the name */
+		const char *name;
+		/** whether a rule matches it */
+		int managed;
+	} cases[] = {
+		{ "www.example.com", 1 },
+		{ "a.img.example.com", 1 },
+		{ "a.b.img.example.com", 1 },
+		{ "*.img.example.com", 1 },
+		{ "img.example.com", 0 },
+		{ "example.com", 0 },
+		{ "a.www.example.com", 0 },
+		{ "www.example.org", 0 },
+		{ ".", 0 },
+	};
+	size_t i;
+	WN(www, "www.example.com");
+
+	add_route(st, "www.example.com", "", "192.0.2.1", NULL);
+	add_route(st, "*.img.example.com", "", "192.0.2.2", NULL);
+	add_filing(st, "example.com", FILING_ACTIVE);
+	for(i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct wname n = wn(cases[i].name);
+		assert_int_equal(steering_table_is_managed(st, n.w, n.len),
+			cases[i].managed);
+	}
+	/* not a canonical name: unmanaged */
+	assert_int_equal(steering_table_is_managed(st, www.w, www.len - 1), 0);
+	assert_int_equal(steering_table_is_managed(st, www.w, 0), 0);
+	assert_int_equal(steering_table_is_managed(st, NULL, 5), 0);
+	assert_true(steering_del_route(st, www.w, www.len) == 1);
+	assert_int_equal(steering_table_is_managed(st, www.w, www.len), 0);
+}
+
+/** Shared state of test_concurrent_commits. */
+struct commit_race {
+	/** the table */
+	struct steering_table *st;
+	/** set when the writer is done */
+	atomic_int done;
+	/** names p<lo>..p<hi-1> are in the table (roughly: readers also
+	 *  ask a little outside) */
+	atomic_long lo, hi;
+	/** decisions that gave the CN pool (must stay 0) */
+	atomic_long cn;
+	/** decisions for managed names, and in all */
+	atomic_long managed, decisions;
+};
+
+/** The query, sub-filing, filing and route names of triple k. */
+static void
+triple_names(long k, struct wname *q, struct wname *sub, struct wname *top)
+{
+	char text[64];
+
+	snprintf(text, sizeof(text), "www.sub.p%ld.test", k);
+	if(dname_from_text(text, q->w, &q->len) != 0)
+		abort();
+	snprintf(text, sizeof(text), "sub.p%ld.test", k);
+	if(dname_from_text(text, sub->w, &sub->len) != 0)
+		abort();
+	snprintf(text, sizeof(text), "p%ld.test", k);
+	if(dname_from_text(text, top->w, &top->len) != 0)
+		abort();
+}
+
+/** Reader of test_concurrent_commits: a mainland client asking away. */
+static void *
+commit_reader(void *arg)
+{
+	struct commit_race *rc = arg;
+	struct arena *a = malloc(sizeof(*a));
+	struct region r = { 1, 0 };
+	struct steering_decision d;
+	struct wname q, sub, top;
+	unsigned seed = 12345;
+
+	if(a == NULL)
+		return NULL;
+	while(!atomic_load(&rc->done)) {
+		long lo = atomic_load(&rc->lo) - 8;
+		long hi = atomic_load(&rc->hi) + 8;
+		long k = lo + (long)(rand_r(&seed) % (unsigned)(hi - lo));
+		if(k < 0)
+			k = 0;
+		triple_names(k, &q, &sub, &top);
+		a->used = 0;
+		a->fail_after = -1;
+		if(steering_table_answer(rc->st, q.w, q.len, STEER_TYPE_A, 60,
+			region_cb, &r, arena_alloc, a, &d) != 0)
+			continue;
+		atomic_fetch_add(&rc->decisions, 1);
+		if(d.action != STEER_UNMANAGED)
+			atomic_fetch_add(&rc->managed, 1);
+		if(d.pool == STEER_POOL_CN)
+			atomic_fetch_add(&rc->cn, 1);
+	}
+	free(a);
+	return NULL;
+}
+
+/**
+ * Queue triple k in the order that is worst if applied in part: the
+ * route (with a CN pool) and the active filing first, the revoked
+ * sub-filing that keeps the name offshore last; or its removal, the
+ * sub-filing first.
+ */
+static void
+queue_triple(struct steering_writer *w, long k, int add, int variant)
+{
+	struct wname q, sub, top;
+	char cn[32];
+
+	triple_names(k, &q, &sub, &top);
+	if(add) {
+		snprintf(cn, sizeof(cn), "10.0.%d.%ld", variant & 255,
+			k & 255);
+		assert_true(steering_writer_set_route(w, q.w, q.len,
+			route_of(cn, "192.0.2.1", NULL)) >= 0);
+		assert_true(steering_writer_set_filing(w, top.w, top.len,
+			FILING_ACTIVE) >= 0);
+		assert_true(steering_writer_set_filing(w, sub.w, sub.len,
+			FILING_REVOKED) >= 0);
+	} else {
+		assert_true(steering_writer_set_filing(w, sub.w, sub.len,
+			FILING_NONE) >= 0);
+		assert_true(steering_writer_set_route(w, q.w, q.len, NULL) >=
+			0);
+		assert_true(steering_writer_set_filing(w, top.w, top.len,
+			FILING_NONE) >= 0);
+	}
+}
+
+/**
+ * A reader deciding for names under a revoked sub-filing (its parent
+ * active, the route with a CN pool) while the writer commits such triples
+ * in incremental batches (new ones, replaced routes, removals) and in
+ * fresh loads must never get the CN pool: each commit is seen whole.
+ */
+static void
+test_concurrent_commits(void **state)
+{
+	struct steering_table *st = *state;
+	struct commit_race rc;
+	struct steering_writer w;
+	struct timespec start, now;
+	pthread_t reader;
+	long lo = 0, hi = 0, k, round;
+
+	rc.st = st;
+	atomic_init(&rc.done, 0);
+	atomic_init(&rc.lo, 0);
+	atomic_init(&rc.hi, 0);
+	atomic_init(&rc.cn, 0);
+	atomic_init(&rc.managed, 0);
+	atomic_init(&rc.decisions, 0);
+	assert_int_equal(pthread_create(&reader, NULL, commit_reader, &rc), 0);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for(round = 0; round < 4000; round++) {
+		/* each round: 16 new triples, the 8 oldest removed once
+		 * there are 256, 8 routes replaced; every 8th round as a
+		 * fresh load of the whole new window */
+		int fresh = round % 8 == 7;
+		long new_hi = hi + 16, new_lo = new_hi - lo > 256 ? lo + 8 : lo;
+		assert_int_equal(steering_writer_begin(&w, st, fresh, 1), 0);
+		if(fresh) {
+			for(k = new_lo; k < new_hi; k++)
+				queue_triple(&w, k, 1, (int)round);
+		} else {
+			for(k = hi; k < new_hi; k++)
+				queue_triple(&w, k, 1, 0);
+			for(k = lo; k < new_lo; k++)
+				queue_triple(&w, k, 0, 0);
+			for(k = hi - 8 < new_lo ? new_lo : hi - 8; k < hi; k++)
+				queue_triple(&w, k, 1, (int)round);
+		}
+		assert_true(steering_writer_commit(&w, NULL, NULL) >= 0);
+		lo = new_lo;
+		hi = new_hi;
+		atomic_store(&rc.lo, lo);
+		atomic_store(&rc.hi, hi);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if((now.tv_sec - start.tv_sec) * 1000 +
+			(now.tv_nsec - start.tv_nsec) / 1000000 > 1000)
+			break;
+	}
+	atomic_store(&rc.done, 1);
+	pthread_join(reader, NULL);
+	print_message("commits: %ld rounds, %ld decisions, %ld managed, "
+		"%ld CN\n", round, (long)atomic_load(&rc.decisions),
+		(long)atomic_load(&rc.managed), (long)atomic_load(&rc.cn));
+	assert_int_equal(atomic_load(&rc.cn), 0);
+	assert_true(atomic_load(&rc.managed) > 1000);
+	/* the last state is as expected: a managed name, offshore */
+	{
+		char name[64];
+		snprintf(name, sizeof(name), "www.sub.p%ld.test", hi - 1);
+		assert_int_equal(pool_for(st, name), STEER_POOL_OFFSHORE);
+		snprintf(name, sizeof(name), "www.sub.p%ld.test", hi);
+		assert_int_equal(pool_for(st, name), STEER_POOL_NONE);
+	}
+}
+
 int
 main(void)
 {
@@ -1027,6 +1856,25 @@ main(void)
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(test_growth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_flips, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_writer_fresh, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_writer_pending, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_writer_commit_all_or_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_sweep_exact, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_writer_routes_added, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_writer_routes_added_out_of_memory, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_answer_alias, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_is_managed, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_commits, setup,
 			teardown),
 	};
 
