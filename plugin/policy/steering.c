@@ -126,7 +126,9 @@ struct alias_name {
 	const uint8_t *name;
 	/** its length */
 	size_t len;
-	/** its candidates, hashed (only the filings are looked up) */
+	/** its candidates (only the filings are looked up), hashed only
+	 *  when the name it led to is managed: most chains (a CNAME pool's
+	 *  CDN host name) lead to unmanaged names */
 	struct name_candidates c;
 };
 
@@ -506,7 +508,7 @@ decide(struct steering_table *st, struct name_candidates *c,
 	const uint8_t *qname, size_t qname_len, uint16_t qtype,
 	uint32_t ttl_max, steering_region_fn region, void *region_ctx,
 	steering_alloc_fn alloc, void *alloc_ctx, int want_names,
-	const struct alias_name *alias,
+	struct alias_name *alias,
 	struct steering_cache_entry *fill, struct steering_decision *d)
 {
 	const struct route *route;
@@ -515,9 +517,13 @@ decide(struct steering_table *st, struct name_candidates *c,
 	pthread_rwlock_rdlock(&st->lock);
 	candidates_prefetch(st, c);
 	route = find_route(st, c, qname, qname_len, &wild_at);
-	if(route != NULL && alias != NULL)
-		d->alias_filing = find_filing(st, &alias->c, alias->name,
-			alias->len, &alias_at);
+	if(route != NULL && alias != NULL) {
+		/* an alias we can't read has no filing */
+		d->alias_filing = FILING_NONE;
+		if(candidates_hash(&alias->c, alias->name, alias->len) == 0)
+			d->alias_filing = find_filing(st, &alias->c,
+				alias->name, alias->len, &alias_at);
+	}
 	if(route != NULL) {
 		/* a wildcard rule matched, or the name asked is one ("*.x"
 		 * asked literally matches the rule "*.x" exactly) */
@@ -593,11 +599,6 @@ steering_table_answer_alias(struct steering_table *st,
 		return 0;
 	a.name = alias;
 	a.len = alias_len;
-	if(candidates_hash(&a.c, alias, alias_len) != 0) {
-		/* an alias we can't read has no filing */
-		d->alias_filing = FILING_NONE;
-		a.c.count = 0;
-	}
 	return decide(st, &c, name, name_len, qtype, ttl_max, region,
 		region_ctx, alloc, alloc_ctx, 0, &a, NULL, d);
 }

@@ -77,10 +77,12 @@ chain_note(struct module_qstate *qstate, struct cnroute_env *ce,
 /**
  * Resolve cq->chase with a sub-query; its answer comes back through
  * inform_super and module_event_pass (cnroute_target_done).
+ * @param unmanaged: the name was just decided unmanaged.
  * @return 1 when waiting, 0 when it could not be started.
  */
 static int
-chain_resolve(struct module_qstate *qstate, int id, struct cnroute_qstate *cq)
+chain_resolve(struct module_qstate *qstate, int id, struct cnroute_qstate *cq,
+	int unmanaged)
 {
 	struct query_info target;
 	struct module_qstate *sub = NULL;
@@ -92,6 +94,21 @@ chain_resolve(struct module_qstate *qstate, int id, struct cnroute_qstate *cq)
 	target.qclass = qstate->qinfo.qclass;
 	if(!(*qstate->env->attach_sub)(qstate, &target, BIT_RD, 0, 0, &sub))
 		return 0;
+	if(sub && unmanaged) {
+		/* A new state for a name this query just found unmanaged:
+		 * it enters cnroute with module_event_pass and a state of
+		 * ours already, so it is not decided a second time. (An
+		 * upstream chain from it into a managed name is still
+		 * looked through when it is resolved.) A managed name
+		 * resolved normally is decided by its own state, which keeps
+		 * clients asking it directly out of it. */
+		struct cnroute_qstate *sq = regional_alloc_zero(sub->region,
+			sizeof(*sq));
+		if(sq) {
+			sq->state = CNROUTE_PASSED;
+			sub->minfo[id] = sq;
+		}
+	}
 	/* from now on the answer depends on this client: nobody joins */
 	cnroute_make_unique(qstate);
 	qstate->no_cache_store = 1;
@@ -141,7 +158,7 @@ chain_take(struct module_qstate *qstate, int id, struct cnroute_env *ce,
 	case STEER_UNMANAGED:
 		break;
 	}
-	if(chain_resolve(qstate, id, cq))
+	if(chain_resolve(qstate, id, cq, d->action == STEER_UNMANAGED))
 		return 0;
 	/* no sub-query: the chain so far, which the client's resolver can
 	 * follow itself */
