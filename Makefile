@@ -56,7 +56,7 @@ MODULE     := $(BUILD)/cnroute.so
 MODULE_LIBS := -lhiredis -lmaxminddb -lidn2 -lpsl -lpthread
 
 .PHONY: all deps unbound geoip module module-asan cli unit test test-unit test-asan test-fuzz \
-	fuzz-run test-integration test-integration-asan run bench clean distclean
+	fuzz-run test-integration test-integration-asan run bench bench-icount clean distclean
 .DELETE_ON_ERROR:
 
 all: module $(CLI_TARGET) unit
@@ -236,6 +236,11 @@ run: $(MODULE) $(CLI_TARGET) $(UNBOUND) $(GEOIP_DBS)
 bench: $(MODULE) $(UNBOUND) $(GEOIP_DBS)
 	tools/setup/install-deps.sh --bench
 	tests/bench/run.sh
+
+# Instructions per query under callgrind, deterministic where timings are not
+# (tests/bench/icount.sh; ICOUNT_COMPARE_SO=other.so adds another module build).
+bench-icount: $(MODULE) $(UNBOUND) $(GEOIP_DBS)
+	tests/bench/icount.sh
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/tests $(BUILD)/asan $(MODULE) $(CLI)
