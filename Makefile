@@ -24,7 +24,7 @@ CSTD      := -std=c11 -D_GNU_SOURCE
 OPT       ?= -O2 -g
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 INCLUDES  := -Iinclude
-LIBS_POLICY := -lmaxminddb -lidn2 -lpsl -lpthread
+LIBS_POLICY := -lmaxminddb -lidn2 -lpsl -lz -lpthread
 
 POLICY_SRC := $(sort $(wildcard plugin/policy/*.c))
 SYNC_SRC   := $(sort $(wildcard plugin/sync/*.c))
@@ -39,7 +39,7 @@ CLI_SRC    := $(sort $(wildcard tools/cnroutectl/*.c)) plugin/sync/sync_apply.c
 CLI_LIB_SRC := $(filter-out tools/cnroutectl/cnroutectl.c,$(CLI_SRC))
 CLI        := $(BUILD)/cnroutectl
 CLI_TARGET := $(CLI)
-CLI_LIBS   := -lhiredis -lldns -lidn2 -lpsl -lmaxminddb -lpthread
+CLI_LIBS   := -lhiredis -lldns -lidn2 -lpsl -lz -lmaxminddb -lpthread
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 POLICY_OBJ := $(POLICY_SRC:%.c=$(BUILD)/obj/%.o)
@@ -53,7 +53,7 @@ FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
 # hidden; only the six entry points of plugin/unbound/ are exported.
 PIC_FLAGS  := -fPIC -fvisibility=hidden
 MODULE     := $(BUILD)/cnroute.so
-MODULE_LIBS := -lhiredis -lmaxminddb -lidn2 -lpsl -lpthread
+MODULE_LIBS := -lhiredis -lmaxminddb -lidn2 -lpsl -lz -lanl -lpthread
 
 .PHONY: all deps unbound geoip module module-asan cli unit test test-unit test-asan test-fuzz \
 	fuzz-run test-integration test-integration-asan run bench bench-icount clean distclean

@@ -88,7 +88,7 @@ cc $CFLAGS_B -shared -fPIC -fvisibility=hidden -isystem "$UB_SRC" \
 cc $CFLAGS_B "$HERE/gen_redis.c" -o "$OUT/gen_redis"
 cc $CFLAGS_B "$HERE/revoke_probe.c" -o "$OUT/revoke_probe"
 cc $CFLAGS_B -I"$ROOT/include" "$HERE/lookup_bench.c" "$ROOT"/plugin/policy/*.c \
-	-lmaxminddb -lidn2 -lpsl -lpthread -o "$OUT/lookup_bench"
+	-lmaxminddb -lidn2 -lpsl -lz -lpthread -o "$OUT/lookup_bench"
 
 # ------------------------------------------------------------------ life cycle
 WORK=$(mktemp -d /tmp/cnroute-bench.XXXXXX)
