@@ -68,6 +68,8 @@ struct cnroute_conf {
 	uint32_t max_stale;
 	/** file the module writes its counters to every second, or NULL */
 	char *stats_file;
+	/** file the table is saved to and started from, or NULL (off) */
+	char *snapshot_file;
 };
 
 /** Fill conf with the defaults (geoip_db stays NULL: it is required). */

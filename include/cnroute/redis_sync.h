@@ -6,27 +6,39 @@
  * A thread of its own, so no resolver worker ever waits on the network:
  *  - at start and after every reconnection, a full reconciliation: SCAN
  *    every key under the prefix, HGETALL them in pipelined batches, judge
- *    each (keyspace.h), and commit everything at once (the first load
- *    builds a fresh table and swaps it in; later ones change only what
- *    differs, the removal of vanished keys included);
+ *    each (keyspace.h), and commit everything at once (a table that is
+ *    empty or came from a snapshot is replaced whole; otherwise only what
+ *    differs changes, the removal of vanished keys included);
  *  - in between, keyspace notifications (PSUBSCRIBE) name the keys that
- *    changed; each is fetched again, and the keys of one batch of
- *    notifications are committed together, so a plain HSET/HDEL/DEL/
- *    EXPIRE takes effect within milliseconds;
- *  - every resync-interval seconds, a full reconciliation again, in case a
- *    notification was lost;
+ *    changed; each is fetched again on a connection of its own, also
+ *    while a full reconciliation runs, and the keys of one batch of
+ *    notifications are committed together;
+ *  - a heartbeat: the thread hears from Redis at least once a second
+ *    (PING when idle), and a Redis that stops answering is treated as
+ *    unreachable after a few seconds;
+ *  - every resync-interval seconds, a full reconciliation again, in case
+ *    a notification was lost;
  *  - while Redis is unreachable, the table stays as it is, connection
  *    attempts back off from 100 ms to 5 s, and one line is logged per
- *    state change.
+ *    state change; with max-stale, once the data is older than that, the
+ *    table counts as stale (nobody gets the CN pool);
+ *  - with snapshot-file, the table is written to disk after every full
+ *    reconciliation and a few seconds after changes (snapshot.h).
+ * It never calls into Unbound except through cnroute_log (see the top
+ * of redis_sync.c for why that is safe across a reload).
  */
 #ifndef CNROUTE_REDIS_SYNC_H
 #define CNROUTE_REDIS_SYNC_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include "cnroute/conf.h"
 #include "cnroute/stats.h"
 #include "cnroute/steering.h"
+
+/** Resolved Redis address (plugin/sync/redis_conn.h). */
+struct redis_addr;
 
 /** The sync thread's handle. */
 struct redis_sync {
@@ -42,6 +54,10 @@ struct redis_sync {
 	int wake_pipe[2];
 	/** whether the thread runs */
 	int running;
+	/** where Redis is, resolved before the thread starts; NULL when
+	 *  the host name did not resolve (the thread then tries again, in
+	 *  the background, as it would connect again) */
+	struct redis_addr *addr;
 	/** called (from the sync thread) after a commit that gave names
 	 *  their first route, so answers cached for them before can be
 	 *  dropped; and once with names NULL when the first full load is
@@ -50,21 +66,35 @@ struct redis_sync {
 	steering_routes_added_fn routes_added;
 	/** argument of routes_added */
 	void *routes_added_ctx;
+	/** the table was loaded from a snapshot (or handed over by the
+	 *  previous instance): the first full reconciliation replaces it
+	 *  whole */
+	int from_snapshot;
+	/** Unix time of the Redis state the table holds: the snapshot's at
+	 *  first, then the last contact with Redis. Staleness counts from
+	 *  it; snapshots record it. */
+	_Atomic int64_t data_time;
+	/** 1 while the table holds changes the snapshot file lacks */
+	atomic_int snapshot_dirty;
 };
 
 /**
  * Start the sync thread. Returns at once: the first load happens in the
- * background (until it is committed, the table is not loaded: see
- * steering_table_is_loaded).
+ * background (until it is committed, the table is not loaded unless it
+ * came from a snapshot: see steering_table_is_loaded).
  * @param routes_added: see struct redis_sync; may be NULL.
  * @param routes_added_ctx: its argument.
+ * @param snapshot_time: Unix time of the snapshot the table was loaded
+ *	from, or 0 when it was not.
  * @return 0 or -1 (thread or pipe creation failed; logged).
  */
 int redis_sync_start(struct redis_sync *sync, const struct cnroute_conf *conf,
 	struct steering_table *table, struct cnroute_stats *stats,
-	steering_routes_added_fn routes_added, void *routes_added_ctx);
+	steering_routes_added_fn routes_added, void *routes_added_ctx,
+	int64_t snapshot_time);
 
-/** Stop the thread and wait for it. Safe to call if it never started. */
+/** Stop the thread and wait for it (at most about a second). Safe to
+ *  call if it never started. */
 void redis_sync_stop(struct redis_sync *sync);
 
 #endif /* CNROUTE_REDIS_SYNC_H */

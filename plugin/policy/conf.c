@@ -405,6 +405,7 @@ enum conf_key {
 	KEY_RESYNC_INTERVAL,
 	KEY_MAX_STALE,
 	KEY_STATS_FILE,
+	KEY_SNAPSHOT_FILE,
 	KEY_COUNT
 };
 
@@ -412,7 +413,8 @@ enum conf_key {
 static const char *const key_names[KEY_COUNT] = {
 	"redis-server", "redis-password-file", "redis-db", "key-prefix",
 	"geoip-db", "geoip-field", "mainland-countries", "ecs",
-	"answer-ttl-max", "resync-interval", "max-stale", "stats-file"
+	"answer-ttl-max", "resync-interval", "max-stale", "stats-file",
+	"snapshot-file"
 };
 
 /** Apply one key's value to conf. @return 0 or -1 with ctx->err set. */
@@ -475,6 +477,8 @@ apply_key(const struct conf_ctx *ctx, enum conf_key key, const char *value,
 		return 0;
 	case KEY_STATS_FILE:
 		return parse_path(ctx, value, &conf->stats_file);
+	case KEY_SNAPSHOT_FILE:
+		return parse_path(ctx, value, &conf->snapshot_file);
 	case KEY_COUNT:
 		break;
 	}
@@ -489,7 +493,10 @@ conf_defaults(struct cnroute_conf *conf)
 	conf->redis_db = 0;
 	conf->ecs = ECS_USE;
 	conf->answer_ttl_max = 60;
-	conf->resync_interval = 30;
+	/* Notifications carry every change; a full reconciliation is the
+	 * safety net, and costs seconds of CPU in this thread and in Redis
+	 * at millions of keys (README, Benchmarks). */
+	conf->resync_interval = 3600;
 	memcpy(conf->mainland[0], "CN", 3);
 	conf->mainland_count = 1;
 	conf->redis_host = strdup("127.0.0.1");
@@ -520,6 +527,7 @@ conf_free(struct cnroute_conf *conf)
 	free(conf->geoip_db);
 	free(conf->geoip_field);
 	free(conf->stats_file);
+	free(conf->snapshot_file);
 	conf->redis_host = NULL;
 	conf->redis_unix = NULL;
 	conf->redis_password_file = NULL;
@@ -528,6 +536,7 @@ conf_free(struct cnroute_conf *conf)
 	conf->geoip_db = NULL;
 	conf->geoip_field = NULL;
 	conf->stats_file = NULL;
+	conf->snapshot_file = NULL;
 }
 
 /**

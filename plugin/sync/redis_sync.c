@@ -3,13 +3,32 @@
  *
  * Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
  *
- * Two connections: "cmd" for SCAN and HGETALL, "sub" subscribed to the
- * keyspace notifications of the prefix. A notification only says which key
- * changed; the key is then read again on "cmd", so whatever order or number
- * of notifications arrives, the table ends equal to the key's current
- * value. Nothing here is on the query path: workers only read the table.
+ * Three connections: "cmd" for the full reconciliation's SCAN and HGETALL
+ * pipeline and the heartbeat, "sub" subscribed to the keyspace
+ * notifications of the prefix, and "fetch" for reading again the keys
+ * notifications name, so a change never waits behind a reconciliation.
+ * A notification only says which key changed; the key is then read again,
+ * so whatever order or number of notifications arrives, the table ends
+ * equal to the key's current value. Nothing here is on the query path:
+ * workers only read the table.
+ *
+ * The thread never calls into Unbound, with one exception, its log lines
+ * (cnroute_log, whose sink is Unbound's log_err and verbose). Those are
+ * safe whatever Unbound's main thread is doing, reloads included:
+ * util/log.c writes under its log_lock, and log_init (which a reload
+ * calls) swaps the log file under that lock, setting it to NULL before it
+ * closes the old one "so that other threads have a valid logfile or
+ * NULL"; nothing a log line reads is freed by a reload. Everything else
+ * Unbound owns (the caches, the configuration, the mesh) is only touched
+ * by the worker threads, in the module's entry points: the thread asks
+ * them to remove cached answers through the routes_added callback, which
+ * only records the request and rings the resolver (cache.c).
+ *
+ * Every wait is a poll() on the wake pipe as well (redis_conn.c), so a
+ * stop or a reload never waits for a slow Redis.
  */
 #include <errno.h>
+#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -24,6 +43,8 @@
 #include "cnroute/log.h"
 #include "cnroute/record.h"
 #include "cnroute/redis_sync.h"
+#include "cnroute/snapshot.h"
+#include "redis_conn.h"
 #include "reply_arena.h"
 #include "sync_apply.h"
 
@@ -35,17 +56,26 @@
 /** First and largest delay between connection attempts, milliseconds. */
 #define SYNC_BACKOFF_MIN_MS 100
 #define SYNC_BACKOFF_MAX_MS 5000
-/** Connect and command timeout, milliseconds. */
+/** Time to connect (and authenticate), milliseconds. */
 #define SYNC_CONNECT_TIMEOUT_MS 1000
-#define SYNC_COMMAND_TIMEOUT_MS 5000
+/** Longest wait for a reply: a Redis that takes longer is hung (or the
+ *  path to it is), and the connection is dropped. */
+#define SYNC_REPLY_TIMEOUT_MS 3000
+/** The heartbeat: a PING when nothing was heard for this long. */
+#define SYNC_HEARTBEAT_MS 1000
 /** How often the stats file is written, milliseconds. */
 #define SYNC_STATS_INTERVAL_MS 1000
+/** A snapshot is written this long after the first change it lacks. */
+#define SYNC_SNAPSHOT_DELAY_MS 2000
+/** ... and rewritten this often anyway, so the time it records (which
+ *  staleness counts from after a restart) stays recent. */
+#define SYNC_SNAPSHOT_REFRESH_MS 300000
 
 /** Connection state; a line is logged when it changes. */
 enum sync_state {
 	/** never connected yet */
 	SYNC_STARTING = 0,
-	/** both connections up, notifications subscribed */
+	/** all connections up, notifications subscribed */
 	SYNC_CONNECTED,
 	/** Redis unreachable; retrying */
 	SYNC_DISCONNECTED
@@ -63,54 +93,135 @@ struct pending_keys {
 	size_t capacity;
 };
 
+/**
+ * The keys read again because of a notification while a full
+ * reconciliation runs: their value is newer than what the
+ * reconciliation's own batches read, which are skipped for them. Open
+ * addressing over byte strings; emptied at each reconciliation.
+ */
+struct key_set {
+	/** the keys (malloced), NULL for an empty slot */
+	char **keys;
+	/** their lengths */
+	size_t *lens;
+	/** capacity - 1 (a power of two minus one), 0 when not allocated */
+	size_t mask;
+	/** keys in the set */
+	size_t count;
+};
+
+/** A host name lookup running in the background. */
+struct lookup {
+	/** glibc's request */
+	struct gaicb req;
+	/** its service (the port) */
+	char service[16];
+	/** hints */
+	struct addrinfo hints;
+	/** whether a lookup was started */
+	int started;
+};
+
 /** Everything the thread owns. */
 struct sync_run {
 	/** the handle given to redis_sync_start */
 	struct redis_sync *sync;
-	/** command connection */
+	/** where Redis is (sync->addr once resolved) */
+	struct redis_addr addr;
+	/** whether addr is known */
+	int addr_known;
+	/** the background lookup of the host name, when addr is not */
+	struct lookup *lookup;
+	/** what the connections need of the thread */
+	struct conn_ctx cx;
+	/** command connection: reconciliations, heartbeat */
 	redisContext *cmd;
 	/** subscriber connection */
 	redisContext *sub;
+	/** connection for keys named by notifications */
+	redisContext *fetch;
 	/** connection state */
 	enum sync_state state;
 	/** keys to fetch again */
 	struct pending_keys pending;
+	/** keys read because of a notification during a reconciliation */
+	struct key_set notified;
 	/** the notification channel prefix, "__keyspace@0__:" */
 	char channel_prefix[64];
 	/** its length */
 	size_t channel_prefix_len;
-	/** a printable Redis address for log lines */
-	char where[300];
-	/** when the table was last known equal to Redis (monotonic ms) */
-	uint64_t last_in_sync;
+	/** when Redis last answered (monotonic ms) */
+	uint64_t last_contact;
+	/** when the PING on cmd awaiting its reply was sent, 0: none */
+	uint64_t ping_sent;
+	/** the same for sub */
+	uint64_t sub_ping_sent;
 	/** the keys read so far: spellings, bad keys reported */
 	struct keyspace ks;
-	/** the changes being prepared (a reconciliation, or the keys named
-	 *  by a batch of notifications), committed all at once */
+	/** the changes of a full reconciliation, committed at its end */
 	struct steering_writer w;
 	/** whether w was begun and not yet committed or aborted */
 	int w_active;
 	/** whether w builds a fresh table */
 	int w_fresh;
+	/** a full reconciliation is running */
+	int in_full;
+	/** the table holds what a snapshot or a handover gave, not yet
+	 *  what Redis says */
+	int from_snapshot;
+	/** when the first change the snapshot file lacks was made
+	 *  (monotonic ms), 0: none */
+	uint64_t snapshot_dirty_since;
+	/** when the snapshot file was last written (monotonic ms) */
+	uint64_t snapshot_written;
+	/** a snapshot write failed (logged once until one succeeds) */
+	int snapshot_failing;
 };
 
 /** Milliseconds on the monotonic clock. */
 static uint64_t
 now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return conn_now_ms();
 }
 
-/** A struct timeval of ms milliseconds. */
-static struct timeval
-timeval_ms(int ms)
+/** Record that Redis answered: the heartbeat and the data's time. */
+static void
+sync_heard(void *arg)
 {
-	struct timeval tv;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	return tv;
+	struct sync_run *run = arg;
+
+	run->last_contact = now_ms();
+	atomic_store(&run->sync->data_time, (int64_t)time(NULL));
+}
+
+/**
+ * Once the data has been out of touch with Redis for longer than
+ * max-stale, mark the table stale so nobody gets the CN pool (a
+ * revocation made meanwhile could not have reached us). Called at least
+ * every 250 ms, also while a reply is awaited.
+ */
+static void
+sync_check_stale(void *arg)
+{
+	struct sync_run *run = arg;
+	uint32_t max_stale = run->sync->conf->max_stale;
+
+	if(max_stale == 0 || atomic_load(&run->sync->stats->stale))
+		return;
+	if(now_ms() - run->last_contact < (uint64_t)max_stale * 1000)
+		return;
+	atomic_store(&run->sync->stats->stale, 1);
+	cnroute_log(CNROUTE_LOG_WARNING, "no answer from Redis for %u s "
+		"(max-stale): the table is stale, mainland clients get the "
+		"offshore pool until Redis is back", (unsigned)max_stale);
+}
+
+/** The deadline of a reply expected now. */
+static uint64_t
+reply_deadline(void)
+{
+	return now_ms() + SYNC_REPLY_TIMEOUT_MS;
 }
 
 /** Forget the pending keys. */
@@ -153,7 +264,96 @@ pending_add(struct pending_keys *p, const char *key, size_t len)
 	return 0;
 }
 
-/** Close both connections. */
+/** 64-bit FNV-1a of a key. */
+static uint64_t
+key_hash(const char *key, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for(i = 0; i < len; i++) {
+		h ^= (unsigned char)key[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/** The slot of a key in the set, or the empty slot where it would go. */
+static size_t
+key_set_slot(const struct key_set *s, const char *key, size_t len)
+{
+	size_t i = (size_t)key_hash(key, len) & s->mask;
+
+	while(s->keys[i] != NULL && (s->lens[i] != len ||
+		memcmp(s->keys[i], key, len) != 0))
+		i = (i + 1) & s->mask;
+	return i;
+}
+
+/** Whether a key is in the set. */
+static int
+key_set_has(const struct key_set *s, const char *key, size_t len)
+{
+	return s->count > 0 && s->keys[key_set_slot(s, key, len)] != NULL;
+}
+
+/** Empty the set (its memory is freed). */
+static void
+key_set_clear(struct key_set *s)
+{
+	size_t i;
+
+	for(i = 0; s->keys && i <= s->mask; i++)
+		free(s->keys[i]);
+	free(s->keys);
+	free(s->lens);
+	memset(s, 0, sizeof(*s));
+}
+
+/** Add a key. @return 0 or -1 (out of memory). */
+static int
+key_set_add(struct key_set *s, const char *key, size_t len)
+{
+	size_t i;
+
+	if(s->keys == NULL || (s->count + 1) * 2 > s->mask + 1) {
+		struct key_set bigger;
+		size_t cap = s->keys ? (s->mask + 1) * 2 : 64;
+		memset(&bigger, 0, sizeof(bigger));
+		bigger.keys = calloc(cap, sizeof(*bigger.keys));
+		bigger.lens = calloc(cap, sizeof(*bigger.lens));
+		if(!bigger.keys || !bigger.lens) {
+			free(bigger.keys);
+			free(bigger.lens);
+			return -1;
+		}
+		bigger.mask = cap - 1;
+		for(i = 0; s->keys && i <= s->mask; i++) {
+			size_t j;
+			if(s->keys[i] == NULL)
+				continue;
+			j = key_set_slot(&bigger, s->keys[i], s->lens[i]);
+			bigger.keys[j] = s->keys[i];
+			bigger.lens[j] = s->lens[i];
+			bigger.count++;
+		}
+		free(s->keys);
+		free(s->lens);
+		*s = bigger;
+	}
+	i = key_set_slot(s, key, len);
+	if(s->keys[i] != NULL)
+		return 0;
+	s->keys[i] = malloc(len ? len : 1);
+	if(s->keys[i] == NULL)
+		return -1;
+	memcpy(s->keys[i], key, len);
+	s->lens[i] = len;
+	s->count++;
+	return 0;
+}
+
+/** Close every connection. */
 static void
 sync_disconnect(struct sync_run *run)
 {
@@ -161,88 +361,11 @@ sync_disconnect(struct sync_run *run)
 		redisFree(run->cmd);
 	if(run->sub)
 		redisFree(run->sub);
-	run->cmd = NULL;
-	run->sub = NULL;
+	if(run->fetch)
+		redisFree(run->fetch);
+	run->cmd = run->sub = run->fetch = NULL;
+	run->ping_sent = run->sub_ping_sent = 0;
 	atomic_store(&run->sync->stats->redis_connected, 0);
-}
-
-/**
- * Run a command expecting a status or plain reply.
- * @return the reply (caller frees) or NULL with err set.
- */
-static redisReply *
-sync_command(redisContext *c, char *err, size_t err_size, const char *fmt,
-	...)
-{
-	redisReply *reply;
-	va_list args;
-	va_start(args, fmt);
-	reply = redisvCommand(c, fmt, args);
-	va_end(args);
-	if(!reply) {
-		snprintf(err, err_size, "%s", c->errstr[0] ? c->errstr :
-			"connection lost");
-		return NULL;
-	}
-	if(reply->type == REDIS_REPLY_ERROR) {
-		snprintf(err, err_size, "%s", reply->str);
-		freeReplyObject(reply);
-		return NULL;
-	}
-	return reply;
-}
-
-/**
- * Open one connection, authenticate and select the database.
- * @return the context or NULL with err set.
- */
-static redisContext *
-sync_open(const struct cnroute_conf *conf, char *err, size_t err_size)
-{
-	struct timeval tv = timeval_ms(SYNC_CONNECT_TIMEOUT_MS);
-	redisContext *c;
-	redisReply *reply;
-	if(conf->redis_unix)
-		c = redisConnectUnixWithTimeout(conf->redis_unix, tv);
-	else
-		c = redisConnectWithTimeout(conf->redis_host, conf->redis_port, tv);
-	if(!c) {
-		snprintf(err, err_size, "out of memory");
-		return NULL;
-	}
-	if(c->err) {
-		snprintf(err, err_size, "%s", c->errstr);
-		redisFree(c);
-		return NULL;
-	}
-	redisSetTimeout(c, timeval_ms(SYNC_COMMAND_TIMEOUT_MS));
-	/* TCP keepalive notices a peer that vanished silently; on a unix
-	 * socket the option does not exist and hiredis would mark the
-	 * context as failed */
-	if(!conf->redis_unix && redisEnableKeepAlive(c) != REDIS_OK) {
-		snprintf(err, err_size, "%s", c->errstr);
-		redisFree(c);
-		return NULL;
-	}
-	if(conf->redis_password) {
-		reply = sync_command(c, err, err_size, "AUTH %s",
-			conf->redis_password);
-		if(!reply) {
-			redisFree(c);
-			return NULL;
-		}
-		freeReplyObject(reply);
-	}
-	if(conf->redis_db != 0) {
-		reply = sync_command(c, err, err_size, "SELECT %d",
-			conf->redis_db);
-		if(!reply) {
-			redisFree(c);
-			return NULL;
-		}
-		freeReplyObject(reply);
-	}
-	return c;
 }
 
 /**
@@ -250,28 +373,33 @@ sync_open(const struct cnroute_conf *conf, char *err, size_t err_size)
  * events (K plus A). The flags already set are kept. Failing (CONFIG
  * renamed away, a managed Redis) is not fatal: changes then arrive with
  * the periodic reconciliation, which is said once in the log.
+ * @return CONN_STOP, or CONN_OK (whatever happened to the setting).
  */
-static void
+static enum conn_status
 sync_enable_notifications(struct sync_run *run)
 {
 	char err[256], flags[64];
 	redisReply *reply;
+	enum conn_status st;
 	size_t n;
 	int need_k, need_a;
-	reply = sync_command(run->cmd, err, sizeof(err),
-		"CONFIG GET notify-keyspace-events");
-	if(!reply || reply->type != REDIS_REPLY_ARRAY ||
+
+	st = conn_command(&run->cx, run->cmd, reply_deadline(), &reply, err,
+		sizeof(err), "CONFIG GET notify-keyspace-events");
+	if(st == CONN_STOP)
+		return st;
+	if(st != CONN_OK || reply->type != REDIS_REPLY_ARRAY ||
 		reply->elements != 2 || reply->element[1]->type !=
 		REDIS_REPLY_STRING) {
-		if(reply)
+		if(st == CONN_OK)
 			freeReplyObject(reply);
 		cnroute_log(CNROUTE_LOG_WARNING, "cannot read Redis "
 			"notify-keyspace-events (%s): changes will take effect "
 			"at the next reconciliation (every %u s) unless "
 			"notifications are enabled (KA)",
-			reply ? "unexpected reply" : err,
+			st == CONN_OK ? "unexpected reply" : err,
 			(unsigned)run->sync->conf->resync_interval);
-		return;
+		return CONN_OK;
 	}
 	n = reply->element[1]->len < sizeof(flags) - 3 ?
 		reply->element[1]->len : sizeof(flags) - 3;
@@ -281,24 +409,27 @@ sync_enable_notifications(struct sync_run *run)
 	need_k = strchr(flags, 'K') == NULL;
 	need_a = strchr(flags, 'A') == NULL;
 	if(!need_k && !need_a)
-		return;
+		return CONN_OK;
 	if(need_k)
 		flags[n++] = 'K';
 	if(need_a)
 		flags[n++] = 'A';
 	flags[n] = 0;
-	reply = sync_command(run->cmd, err, sizeof(err),
-		"CONFIG SET notify-keyspace-events %s", flags);
-	if(!reply) {
+	st = conn_command(&run->cx, run->cmd, reply_deadline(), &reply, err,
+		sizeof(err), "CONFIG SET notify-keyspace-events %s", flags);
+	if(st == CONN_STOP)
+		return st;
+	if(st != CONN_OK) {
 		cnroute_log(CNROUTE_LOG_WARNING, "cannot enable Redis keyspace "
 			"notifications (%s): changes will take effect at the "
 			"next reconciliation (every %u s)", err,
 			(unsigned)run->sync->conf->resync_interval);
-		return;
+		return CONN_OK;
 	}
 	freeReplyObject(reply);
 	cnroute_log(CNROUTE_LOG_INFO, "enabled Redis keyspace notifications "
 		"(notify-keyspace-events %s)", flags);
+	return CONN_OK;
 }
 
 /**
@@ -322,49 +453,131 @@ prefix_pattern(const char *before, const char *prefix, char *out,
 
 /**
  * Subscribe "sub" to the keyspace channels of every key under the prefix.
- * Glob characters in the prefix are escaped so they match literally.
- * @return 0 or -1 with err set.
+ * @return CONN_OK, CONN_ERROR with err set, or CONN_STOP.
  */
-static int
+static enum conn_status
 sync_subscribe(struct sync_run *run, char *err, size_t err_size)
 {
 	char pattern[600];
+	void *r = NULL;
 	redisReply *reply;
+	enum conn_status st;
+
 	prefix_pattern(run->channel_prefix, run->sync->conf->key_prefix,
 		pattern, sizeof(pattern));
-	reply = redisCommand(run->sub, "PSUBSCRIBE %s", pattern);
-	if(!reply) {
+	if(redisAppendCommand(run->sub, "PSUBSCRIBE %s", pattern) !=
+		REDIS_OK) {
 		snprintf(err, err_size, "%s", run->sub->errstr);
-		return -1;
+		return CONN_ERROR;
 	}
+	st = conn_reply(&run->cx, run->sub, reply_deadline(), &r, err,
+		err_size);
+	if(st != CONN_OK)
+		return st;
+	reply = r;
 	if(reply->type != REDIS_REPLY_ARRAY) {
 		snprintf(err, err_size, "PSUBSCRIBE: %s", reply->type ==
 			REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
 		freeReplyObject(reply);
-		return -1;
+		return CONN_ERROR;
 	}
 	freeReplyObject(reply);
-	return 0;
+	return CONN_OK;
 }
 
-/** Open both connections and subscribe. @return 0 or -1 with err set. */
+/**
+ * Look the host name up in the background (getaddrinfo_a): the thread
+ * never blocks on a lookup, so it stops at once whatever the resolver
+ * does. Called at each connection attempt until the address is known.
+ * @return 1 when the address is known, 0 while the lookup runs or failed
+ *	(err set then, and a new one starts next time).
+ */
 static int
+sync_lookup(struct sync_run *run, char *err, size_t err_size)
+{
+	const struct cnroute_conf *conf = run->sync->conf;
+	struct lookup *l = run->lookup;
+	struct gaicb *list[1];
+	int rc;
+
+	if(run->addr_known)
+		return 1;
+	if(l == NULL) {
+		l = run->lookup = calloc(1, sizeof(*l));
+		if(l == NULL) {
+			snprintf(err, err_size, "out of memory");
+			return 0;
+		}
+	}
+	if(!l->started) {
+		memset(&l->req, 0, sizeof(l->req));
+		l->hints.ai_family = AF_UNSPEC;
+		l->hints.ai_socktype = SOCK_STREAM;
+		snprintf(l->service, sizeof(l->service), "%d",
+			conf->redis_port);
+		l->req.ar_name = conf->redis_host;
+		l->req.ar_service = l->service;
+		l->req.ar_request = &l->hints;
+		list[0] = &l->req;
+		if(getaddrinfo_a(GAI_NOWAIT, list, 1, NULL) != 0) {
+			snprintf(err, err_size, "cannot resolve %s",
+				conf->redis_host);
+			return 0;
+		}
+		l->started = 1;
+	}
+	rc = gai_error(&l->req);
+	if(rc == EAI_INPROGRESS) {
+		snprintf(err, err_size, "resolving %s", conf->redis_host);
+		return 0;
+	}
+	l->started = 0;
+	if(rc != 0 || l->req.ar_result == NULL) {
+		snprintf(err, err_size, "cannot resolve %s: %s",
+			conf->redis_host, rc ? gai_strerror(rc) : "no address");
+		if(l->req.ar_result)
+			freeaddrinfo(l->req.ar_result);
+		return 0;
+	}
+	/* the same conversion redis_addr_resolve makes */
+	if(redis_addr_from_ai(conf, l->req.ar_result, &run->addr) != 0) {
+		freeaddrinfo(l->req.ar_result);
+		snprintf(err, err_size, "cannot resolve %s: unusable address",
+			conf->redis_host);
+		return 0;
+	}
+	freeaddrinfo(l->req.ar_result);
+	run->addr_known = 1;
+	return 1;
+}
+
+/**
+ * Open the three connections and subscribe.
+ * @return CONN_OK, CONN_ERROR with err set, or CONN_STOP.
+ */
+static enum conn_status
 sync_connect(struct sync_run *run, char *err, size_t err_size)
 {
-	run->cmd = sync_open(run->sync->conf, err, err_size);
-	if(!run->cmd)
-		return -1;
-	run->sub = sync_open(run->sync->conf, err, err_size);
-	if(!run->sub) {
+	const struct cnroute_conf *conf = run->sync->conf;
+	enum conn_status st;
+
+	if(!sync_lookup(run, err, err_size))
+		return CONN_ERROR;
+	st = conn_open(&run->cx, &run->addr, conf, now_ms() +
+		SYNC_CONNECT_TIMEOUT_MS, &run->cmd, err, err_size);
+	if(st == CONN_OK)
+		st = conn_open(&run->cx, &run->addr, conf, now_ms() +
+			SYNC_CONNECT_TIMEOUT_MS, &run->sub, err, err_size);
+	if(st == CONN_OK)
+		st = conn_open(&run->cx, &run->addr, conf, now_ms() +
+			SYNC_CONNECT_TIMEOUT_MS, &run->fetch, err, err_size);
+	if(st == CONN_OK)
+		st = sync_enable_notifications(run);
+	if(st == CONN_OK)
+		st = sync_subscribe(run, err, err_size);
+	if(st != CONN_OK)
 		sync_disconnect(run);
-		return -1;
-	}
-	sync_enable_notifications(run);
-	if(sync_subscribe(run, err, err_size) != 0) {
-		sync_disconnect(run);
-		return -1;
-	}
-	return 0;
+	return st;
 }
 
 /** The keyspace's reports: one log line per change of a bad key, counted. */
@@ -377,23 +590,7 @@ sync_report(void *ctx, const struct keyspace_report *report)
 	cnroute_log(CNROUTE_LOG_WARNING, "%s", report->message);
 }
 
-/**
- * Begin a batch of changes.
- * @param fresh: build a fresh table (a first load).
- * @param seen: the generation to mark entries with.
- * @return 0 or -1 out of memory.
- */
-static int
-sync_changes_begin(struct sync_run *run, int fresh, uint32_t seen)
-{
-	if(steering_writer_begin(&run->w, run->sync->table, fresh, seen) != 0)
-		return -1;
-	run->w_active = 1;
-	run->w_fresh = fresh;
-	return 0;
-}
-
-/** Called by the commit with the names that gained a route. */
+/** Called by a commit with the names that gained a route. */
 static void
 sync_routes_added(void *ctx, const uint8_t *const *names,
 	const size_t *lens, size_t count)
@@ -405,44 +602,44 @@ sync_routes_added(void *ctx, const uint8_t *const *names,
 			lens, count);
 }
 
+/** Note that the table has changes the snapshot file lacks. */
+static void
+sync_changed(struct sync_run *run)
+{
+	if(run->snapshot_dirty_since == 0)
+		run->snapshot_dirty_since = now_ms();
+	atomic_store(&run->sync->snapshot_dirty, 1);
+}
+
 /**
- * Make the batch visible to queries, all at once.
+ * Commit a writer.
  * @return the number of changes, or -1 out of memory (the batch is lost;
  *	the next full reconciliation brings it again).
  */
 static long
-sync_changes_commit(struct sync_run *run)
+sync_commit(struct sync_run *run, struct steering_writer *w)
 {
-	long n;
+	long n = steering_writer_commit(w, sync_routes_added, run);
 
-	if(!run->w_active)
-		return 0;
-	run->w_active = 0;
-	n = steering_writer_commit(&run->w, sync_routes_added, run);
 	if(n < 0)
 		cnroute_log(CNROUTE_LOG_ERROR, "out of memory applying "
 			"changes from Redis");
+	else if(n > 0)
+		sync_changed(run);
 	return n;
 }
 
-/** Drop the batch (the connection failed half-way). */
+/** Drop the reconciliation's batch (the connection failed half-way). */
 static void
-sync_changes_abort(struct sync_run *run)
+sync_full_abort(struct sync_run *run)
 {
-	if(!run->w_active)
-		return;
-	run->w_active = 0;
-	steering_writer_abort(&run->w);
-}
-
-/** Apply one key's HGETALL reply to the batch. */
-static void
-sync_apply(struct sync_run *run, const char *key, size_t key_len,
-	const redisReply *reply)
-{
-	if(sync_apply_reply(&run->ks, &run->w, key, key_len, reply) != 0)
-		cnroute_log(CNROUTE_LOG_ERROR, "out of memory applying a "
-			"record from Redis");
+	if(run->w_active) {
+		run->w_active = 0;
+		steering_writer_abort(&run->w);
+	}
+	keyspace_full_abort(&run->ks, run->w_fresh);
+	key_set_clear(&run->notified);
+	run->in_full = 0;
 }
 
 /**
@@ -511,22 +708,14 @@ scan_batch_take(struct scan_batch *b, redisReply *reply, char *cursor,
 	return 0;
 }
 
-/** Set err from a context's error (or "connection lost"). */
-static void
-sync_context_err(redisContext *c, char *err, size_t err_size)
-{
-	snprintf(err, err_size, "%s", c->errstr[0] ? c->errstr :
-		"connection lost");
-}
-
 /**
- * Queue an HGETALL for each key on the command connection (sent with the
- * next write).
+ * Queue an HGETALL for each key on a connection (sent with its next
+ * flush).
  * @return 0 or -1 when the connection failed.
  */
 static int
-sync_append_hgetall(struct sync_run *run, char *const *keys,
-	const size_t *lens, size_t count, char *err, size_t err_size)
+sync_append_hgetall(redisContext *c, char *const *keys, const size_t *lens,
+	size_t count, char *err, size_t err_size)
 {
 	static const char hgetall[] = "HGETALL";
 	size_t i;
@@ -536,9 +725,8 @@ sync_append_hgetall(struct sync_run *run, char *const *keys,
 		 * formatting was a sixth of this thread's time */
 		const char *argv[2] = {hgetall, keys[i]};
 		size_t argvlen[2] = {sizeof(hgetall) - 1, lens[i]};
-		if(redisAppendCommandArgv(run->cmd, 2, argv, argvlen)
-			!= REDIS_OK) {
-			sync_context_err(run->cmd, err, err_size);
+		if(redisAppendCommandArgv(c, 2, argv, argvlen) != REDIS_OK) {
+			snprintf(err, err_size, "%s", c->errstr);
 			return -1;
 		}
 	}
@@ -551,133 +739,98 @@ sync_append_hgetall(struct sync_run *run, char *const *keys,
  * its reply, the keys of the batch after this one, arrives before this
  * batch's replies: the thread can send that batch as soon as it has read
  * the batch before, keeping Redis two batches ahead of it.
- * @return 0 or -1 when the connection failed.
  */
-static int
+static enum conn_status
 sync_send_batch(struct sync_run *run, const struct scan_batch *b,
 	const char *cursor, const char *match, char *err, size_t err_size)
 {
-	int done = 0;
-
 	if(strcmp(cursor, "0") != 0 && redisAppendCommand(run->cmd,
 		"SCAN %s MATCH %s COUNT %d", cursor, match, SYNC_BATCH)
 		!= REDIS_OK) {
-		sync_context_err(run->cmd, err, err_size);
-		return -1;
+		snprintf(err, err_size, "%s", run->cmd->errstr);
+		return CONN_ERROR;
 	}
-	if(sync_append_hgetall(run, b->keys, b->lens, b->count, err,
+	if(sync_append_hgetall(run->cmd, b->keys, b->lens, b->count, err,
 		err_size) != 0)
-		return -1;
-	while(!done) {
-		if(redisBufferWrite(run->cmd, &done) != REDIS_OK) {
-			sync_context_err(run->cmd, err, err_size);
-			return -1;
-		}
-	}
-	return 0;
+		return CONN_ERROR;
+	return conn_flush(&run->cx, run->cmd, reply_deadline(), err,
+		err_size);
 }
 
-/** Read one reply of the command connection. @return it, or NULL. */
-static redisReply *
-sync_read_reply(struct sync_run *run, char *err, size_t err_size)
+/** Read one reply of the command connection. */
+static enum conn_status
+sync_read_reply(struct sync_run *run, redisReply **reply, char *err,
+	size_t err_size)
 {
 	void *r = NULL;
+	enum conn_status st = conn_reply(&run->cx, run->cmd, reply_deadline(),
+		&r, err, err_size);
 
-	if(redisGetReply(run->cmd, &r) != REDIS_OK || !r) {
-		sync_context_err(run->cmd, err, err_size);
-		return NULL;
-	}
-	return r;
-}
-
-/**
- * Read the reply to a SCAN into the arena of the batch it fills and take
- * its keys.
- * @return 0 or -1.
- */
-static int
-sync_read_scan(struct sync_run *run, struct scan_batch *b, char *cursor,
-	size_t cursor_size, char *err, size_t err_size)
-{
-	redisReply *r;
-
-	reply_arena_use(run->cmd, &b->arena);
-	if((r = sync_read_reply(run, err, err_size)) == NULL)
-		return -1;
-	return scan_batch_take(b, r, cursor, cursor_size, err, err_size);
+	*reply = r;
+	return st;
 }
 
 /**
  * Read the keys of the next batch (the reply to the SCAN sent last) and
  * send that batch, with the SCAN for the one after it in front.
- * @param cursor: in, unused; out, the cursor to continue from ("0": the
- *	scan is over and no SCAN was sent).
- * @return 0 or -1.
+ * @param cursor: out, the cursor to continue from ("0": the scan is over
+ *	and no SCAN was sent).
  */
-static int
+static enum conn_status
 sync_next_batch(struct sync_run *run, struct scan_batch *b, char *cursor,
 	size_t cursor_size, const char *match, char *err, size_t err_size)
 {
-	if(sync_read_scan(run, b, cursor, cursor_size, err, err_size) != 0)
-		return -1;
+	redisReply *r;
+	enum conn_status st;
+
+	reply_arena_use(run->cmd, &b->arena);
+	if((st = sync_read_reply(run, &r, err, err_size)) != CONN_OK)
+		return st;
+	if(scan_batch_take(b, r, cursor, cursor_size, err, err_size) != 0)
+		return CONN_ERROR;
 	return sync_send_batch(run, b, cursor, match, err, err_size);
 }
 
-/**
- * Read the HGETALL replies of a batch (not applied yet).
- * @return 0 or -1 when the connection failed.
- */
-static int
+/** Read the HGETALL replies of a batch (not applied yet). */
+static enum conn_status
 sync_read_batch(struct sync_run *run, struct scan_batch *b, char *err,
 	size_t err_size)
 {
 	reply_arena_use(run->cmd, &b->arena);
 	while(b->read < b->count) {
-		redisReply *r = sync_read_reply(run, err, err_size);
-		if(!r)
-			return -1;
+		redisReply *r;
+		enum conn_status st = sync_read_reply(run, &r, err, err_size);
+		if(st != CONN_OK)
+			return st;
 		b->values[b->read++] = r;
 	}
-	return 0;
+	return CONN_OK;
 }
 
 /**
- * Fetch the keys named by notifications with pipelined HGETALLs and
- * apply each to the batch of changes.
- * @return 0 or -1 when the connection failed.
+ * Apply the replies of a batch to the reconciliation, then empty the
+ * batch. A key read again because of a notification meanwhile is skipped:
+ * its value from the notification is newer.
  */
-static int
-sync_fetch(struct sync_run *run, char **keys, const size_t *lens,
-	size_t count, char *err, size_t err_size)
-{
-	size_t i;
-
-	if(sync_append_hgetall(run, keys, lens, count, err, err_size) != 0)
-		return -1;
-	for(i = 0; i < count; i++) {
-		redisReply *r = sync_read_reply(run, err, err_size);
-		if(!r)
-			return -1;
-		sync_apply(run, keys[i], lens[i], r);
-		freeReplyObject(r);
-	}
-	return 0;
-}
-
-/** Apply the replies of a batch to the table, then empty the batch. */
 static void
 sync_apply_batch(struct sync_run *run, struct scan_batch *b)
 {
 	size_t i;
 
-	for(i = 0; i < b->read; i++)
-		sync_apply(run, b->keys[i], b->lens[i], b->values[i]);
+	for(i = 0; i < b->read; i++) {
+		if(key_set_has(&run->notified, b->keys[i], b->lens[i]))
+			continue;
+		if(sync_apply_reply(&run->ks, &run->w, b->keys[i], b->lens[i],
+			b->values[i]) != 0)
+			cnroute_log(CNROUTE_LOG_ERROR, "out of memory applying "
+				"a record from Redis");
+	}
 	scan_batch_clear(b);
 }
 
 /**
- * Take every notification already received on "sub" (no waiting) and
- * queue its key.
+ * Take every message already received on "sub" (no waiting): queue the
+ * key of each notification; a PONG is the heartbeat's.
  * @param read_socket: read the socket first (it polled readable).
  * @return 0 or -1 when the connection failed.
  */
@@ -686,20 +839,19 @@ sync_drain_notifications(struct sync_run *run, int read_socket, char *err,
 	size_t err_size)
 {
 	void *r;
-	if(read_socket && redisBufferRead(run->sub) != REDIS_OK) {
-		snprintf(err, err_size, "%s", run->sub->errstr[0] ?
-			run->sub->errstr : "connection lost");
+
+	if(read_socket && conn_read_ready(run->sub, err, err_size) != 0)
 		return -1;
-	}
-	while(1) {
+	for(;;) {
 		redisReply *reply;
-		r = NULL;
-		if(redisGetReplyFromReader(run->sub, &r) != REDIS_OK) {
+		int got = conn_take(run->sub, &r);
+		if(got < 0) {
 			snprintf(err, err_size, "%s", run->sub->errstr);
 			return -1;
 		}
-		if(!r)
+		if(!got)
 			return 0;
+		sync_heard(run);
 		reply = r;
 		/* ["pmessage", pattern, channel, event] */
 		if(reply->type == REDIS_REPLY_ARRAY && reply->elements == 4 &&
@@ -713,73 +865,112 @@ sync_drain_notifications(struct sync_run *run, int read_socket, char *err,
 				run->channel_prefix_len) != 0)
 				cnroute_log(CNROUTE_LOG_ERROR, "out of memory "
 					"queueing a notification");
+		} else if(reply->type == REDIS_REPLY_ARRAY &&
+			reply->elements >= 1 &&
+			reply->element[0]->type == REDIS_REPLY_STRING &&
+			strcmp(reply->element[0]->str, "pong") == 0) {
+			run->sub_ping_sent = 0;
 		}
 		freeReplyObject(reply);
 	}
 }
 
-/**
- * Whether "sub" has bytes to read right now.
- */
+/** Whether a connection has bytes to read right now. */
 static int
-sub_readable(struct sync_run *run)
+conn_readable(redisContext *c)
 {
 	struct pollfd p;
-	p.fd = run->sub->fd;
+
+	p.fd = c->fd;
 	p.events = POLLIN;
 	p.revents = 0;
 	return poll(&p, 1, 0) > 0;
 }
 
 /**
+ * Fetch the keys named by notifications with pipelined HGETALLs on the
+ * fetch connection and apply each to w, and (while a full reconciliation
+ * runs) to the reconciliation's batch as well.
+ */
+static enum conn_status
+sync_fetch(struct sync_run *run, struct steering_writer *w, char **keys,
+	const size_t *lens, size_t count, char *err, size_t err_size)
+{
+	size_t i;
+
+	if(sync_append_hgetall(run->fetch, keys, lens, count, err,
+		err_size) != 0)
+		return CONN_ERROR;
+	for(i = 0; i < count; i++) {
+		void *r = NULL;
+		enum conn_status st = conn_reply(&run->cx, run->fetch,
+			reply_deadline(), &r, err, err_size);
+		if(st != CONN_OK)
+			return st;
+		if(sync_apply_reply(&run->ks, w, keys[i], lens[i], r) != 0 ||
+			(run->in_full && (sync_apply_reply(&run->ks, &run->w,
+			keys[i], lens[i], r) != 0 || key_set_add(&run->notified,
+			keys[i], lens[i]) != 0)))
+			cnroute_log(CNROUTE_LOG_ERROR, "out of memory applying "
+				"a notified key");
+		freeReplyObject(r);
+	}
+	return CONN_OK;
+}
+
+/**
  * Fetch again every key named by a notification and make all of them
  * visible at once: keys written together (a MULTI, an import) reach the
- * table together, so no state in between is ever answered from.
- * @return 0 or -1 when the connection failed.
+ * table together, so no state in between is ever answered from. During
+ * a full reconciliation too, so a change never waits for its end.
  */
-static int
+static enum conn_status
 sync_apply_pending(struct sync_run *run, char *err, size_t err_size)
 {
+	struct steering_writer nw;
 	size_t done = 0;
 
 	if(run->pending.count == 0)
-		return 0;
-	if(sync_changes_begin(run, 0, run->ks.generation) != 0) {
+		return CONN_OK;
+	if(steering_writer_begin(&nw, run->sync->table, 0,
+		run->ks.generation) != 0) {
 		snprintf(err, err_size, "out of memory");
-		return -1;
+		return CONN_ERROR;
 	}
 	while(done < run->pending.count) {
 		size_t n = run->pending.count - done;
+		enum conn_status st;
 		if(n > SYNC_BATCH)
 			n = SYNC_BATCH;
-		if(sync_fetch(run, run->pending.keys + done,
-			run->pending.lens + done, n, err, err_size) != 0) {
-			sync_changes_abort(run);
-			return -1;
+		st = sync_fetch(run, &nw, run->pending.keys + done,
+			run->pending.lens + done, n, err, err_size);
+		if(st != CONN_OK) {
+			steering_writer_abort(&nw);
+			return st;
 		}
 		done += n;
 	}
 	pending_clear(&run->pending);
-	(void)sync_changes_commit(run);
-	return 0;
+	(void)sync_commit(run, &nw);
+	return CONN_OK;
 }
 
-/** Fail a full reconciliation half-way: nothing of it is applied. */
-static void
-sync_full_abort(struct sync_run *run)
+/** Notifications that arrived while a reconciliation runs: in effect now. */
+static enum conn_status
+sync_notified_during_full(struct sync_run *run, char *err, size_t err_size)
 {
-	int fresh = run->w_fresh;
-
-	sync_changes_abort(run);
-	keyspace_full_abort(&run->ks, fresh);
+	if(!conn_readable(run->sub))
+		return CONN_OK;
+	if(sync_drain_notifications(run, 1, err, err_size) != 0)
+		return CONN_ERROR;
+	return sync_apply_pending(run, err, err_size);
 }
 
 /**
- * Read every key under the prefix into the batch, pipelined (see the
- * comment inside).
- * @return 0 or -1 when the connection failed.
+ * Read every key under the prefix into the reconciliation's batch,
+ * pipelined (see the comment inside).
  */
-static int
+static enum conn_status
 sync_scan_all(struct sync_run *run, char *err, size_t err_size)
 {
 	char cursor[32] = "0", match[600];
@@ -787,11 +978,12 @@ sync_scan_all(struct sync_run *run, char *err, size_t err_size)
 	redisReplyObjectFunctions *own_functions;
 	size_t oldest = 0, known = 0, i;
 	int scan_pending = 1;
+	enum conn_status st = CONN_OK;
 
 	prefix_pattern("", run->sync->conf->key_prefix, match, sizeof(match));
 	if(!batch) {
 		snprintf(err, err_size, "out of memory");
-		return -1;
+		return CONN_ERROR;
 	}
 	own_functions = reply_arena_attach(run->cmd, &batch[0].arena);
 	/* A pipeline: while this thread applies batch k, Redis answers
@@ -802,92 +994,154 @@ sync_scan_all(struct sync_run *run, char *err, size_t err_size)
 	 * time, Redis and this thread took turns, each idle half the time. */
 	if(redisAppendCommand(run->cmd, "SCAN %s MATCH %s COUNT %d", cursor,
 		match, SYNC_BATCH) != REDIS_OK) {
-		sync_context_err(run->cmd, err, err_size);
-		goto fail;
+		snprintf(err, err_size, "%s", run->cmd->errstr);
+		st = CONN_ERROR;
+		goto out;
 	}
 	/* Fill the pipeline: the first batches, up to all but one slot. */
 	while(scan_pending && known < SYNC_IN_FLIGHT - 1) {
-		if(sync_next_batch(run, &batch[known % SYNC_IN_FLIGHT], cursor,
-			sizeof(cursor), match, err, err_size) != 0)
-			goto fail;
+		st = sync_next_batch(run, &batch[known % SYNC_IN_FLIGHT],
+			cursor, sizeof(cursor), match, err, err_size);
+		if(st != CONN_OK)
+			goto out;
 		known++;
 		scan_pending = strcmp(cursor, "0") != 0;
 	}
 	while(oldest < known) {
-		if(sync_read_batch(run, &batch[oldest % SYNC_IN_FLIGHT], err,
-			err_size) != 0)
-			goto fail;
+		st = sync_read_batch(run, &batch[oldest % SYNC_IN_FLIGHT], err,
+			err_size);
+		if(st != CONN_OK)
+			goto out;
 		if(scan_pending) {
 			/* next in the stream: the keys of the next batch */
-			if(sync_next_batch(run, &batch[known % SYNC_IN_FLIGHT],
-				cursor, sizeof(cursor), match, err,
-				err_size) != 0)
-				goto fail;
+			st = sync_next_batch(run, &batch[known % SYNC_IN_FLIGHT],
+				cursor, sizeof(cursor), match, err, err_size);
+			if(st != CONN_OK)
+				goto out;
 			known++;
 			scan_pending = strcmp(cursor, "0") != 0;
 		}
 		sync_apply_batch(run, &batch[oldest % SYNC_IN_FLIGHT]);
 		oldest++;
-		if(sub_readable(run) && sync_drain_notifications(run, 1, err,
-			err_size) != 0)
-			goto fail;
+		st = sync_notified_during_full(run, err, err_size);
+		if(st != CONN_OK)
+			goto out;
 	}
 	reply_arena_detach(run->cmd, own_functions);
+out:
+	/* After a failure the reader keeps the arena functions: it may hold
+	 * a reply half built in an arena, which only their no-op free may be
+	 * given. The caller drops the connection. */
 	for(i = 0; i < SYNC_IN_FLIGHT; i++)
 		reply_arena_free(&batch[i].arena);
 	free(batch);
-	return 0;
-fail:
-	/* The reader keeps the arena functions: it may hold a reply half
-	 * built in an arena, which only their no-op free may be given. The
-	 * caller drops the connection. */
-	for(i = 0; i < SYNC_IN_FLIGHT; i++)
-		reply_arena_free(&batch[i].arena);
-	free(batch);
-	return -1;
+	return st;
+}
+
+/**
+ * Write the snapshot file, if one is configured (the thread is the
+ * table's only writer: it reads the table without the lock).
+ */
+static void
+sync_write_snapshot(struct sync_run *run)
+{
+	const struct cnroute_conf *conf = run->sync->conf;
+	char err[SNAPSHOT_ERR_MAX];
+	uint64_t start = now_ms();
+
+	if(!conf->snapshot_file || !steering_table_is_loaded(run->sync->table))
+		return;
+	run->snapshot_dirty_since = 0;
+	atomic_store(&run->sync->snapshot_dirty, 0);
+	if(snapshot_save(conf->snapshot_file, run->sync->table,
+		conf->key_prefix, conf->redis_db,
+		atomic_load(&run->sync->data_time), err) != 0) {
+		atomic_store(&run->sync->snapshot_dirty, 1);
+		if(!run->snapshot_failing)
+			cnroute_log(CNROUTE_LOG_ERROR, "cannot write "
+				"snapshot-file %s: %s", conf->snapshot_file, err);
+		run->snapshot_failing = 1;
+		run->snapshot_written = now_ms();
+		return;
+	}
+	if(run->snapshot_failing)
+		cnroute_log(CNROUTE_LOG_WARNING, "snapshot-file %s written "
+			"again", conf->snapshot_file);
+	run->snapshot_failing = 0;
+	run->snapshot_written = now_ms();
+	cnroute_log(CNROUTE_LOG_DEBUG, "snapshot-file %s written in %llu ms",
+		conf->snapshot_file, (unsigned long long)(now_ms() - start));
+}
+
+/** Write the snapshot when it is due (changes, or time to refresh). */
+static void
+sync_snapshot_if_due(struct sync_run *run)
+{
+	uint64_t now = now_ms();
+
+	if(!run->sync->conf->snapshot_file)
+		return;
+	/* a refresh records the time of the last contact: only worth it
+	 * while there is contact */
+	if((run->snapshot_dirty_since != 0 && now - run->snapshot_dirty_since
+		>= SYNC_SNAPSHOT_DELAY_MS) || (run->cmd != NULL &&
+		now - run->snapshot_written >= SYNC_SNAPSHOT_REFRESH_MS))
+		sync_write_snapshot(run);
 }
 
 /**
  * Full reconciliation: every key under the prefix is read, the entries
  * whose keys are gone are removed, and all of it becomes visible to
- * queries at once, in one commit. The first load builds a fresh table
- * (nothing to compare with); later ones change only what differs.
- * Notifications arriving meanwhile are queued (so the subscriber's output
- * buffer in Redis does not overflow) and applied after the commit, when
- * they can only bring news.
- * @return 0 or -1 when the connection failed.
+ * queries at once, in one commit. A table that is empty, or holds what a
+ * snapshot gave, is replaced by a fresh one; otherwise only what differs
+ * changes. Keys named by notifications meanwhile are read again at once
+ * on the fetch connection and committed on their own, so a revocation
+ * never waits for a reconciliation to end.
  */
-static int
+static enum conn_status
 sync_full(struct sync_run *run, char *err, size_t err_size)
 {
 	uint64_t start = now_ms();
+	int64_t read_time = (int64_t)time(NULL);
 	size_t filings, routes;
 	unsigned long long skipped_before = atomic_load(
 		&run->sync->stats->records_skipped);
-	int fresh, first = !steering_table_is_loaded(run->sync->table);
+	int fresh, first = !steering_table_is_loaded(run->sync->table) ||
+		run->from_snapshot;
 	long removed = 0, changed;
 	uint32_t seen;
+	enum conn_status st;
 
 	steering_table_counts(run->sync->table, &filings, &routes);
-	fresh = filings + routes == 0;
+	fresh = filings + routes == 0 || run->from_snapshot;
 	seen = keyspace_full_begin(&run->ks, fresh);
-	if(sync_changes_begin(run, fresh, seen) != 0) {
+	if(steering_writer_begin(&run->w, run->sync->table, fresh, seen) != 0) {
 		keyspace_full_abort(&run->ks, fresh);
 		snprintf(err, err_size, "out of memory");
-		return -1;
+		return CONN_ERROR;
 	}
-	if(sync_scan_all(run, err, err_size) != 0) {
+	run->w_active = 1;
+	run->w_fresh = fresh;
+	run->in_full = 1;
+	key_set_clear(&run->notified);
+	st = sync_scan_all(run, err, err_size);
+	if(st != CONN_OK) {
 		sync_full_abort(run);
-		return -1;
+		return st;
 	}
 	if(keyspace_full_end(&run->ks, &run->w) != 0 ||
 		(removed = steering_writer_sweep(&run->w)) < 0) {
 		sync_full_abort(run);
 		snprintf(err, err_size, "out of memory");
-		return -1;
+		return CONN_ERROR;
 	}
-	changed = sync_changes_commit(run);
+	run->w_active = 0;
+	run->in_full = 0;
+	key_set_clear(&run->notified);
+	changed = sync_commit(run, &run->w);
 	steering_table_set_loaded(run->sync->table);
+	run->from_snapshot = 0;
+	atomic_store(&run->sync->data_time, read_time);
 	steering_table_counts(run->sync->table, &filings, &routes);
 	STATS_INC(run->sync->stats, full_syncs);
 	atomic_store(&run->sync->stats->last_full_sync, (long long)time(NULL));
@@ -896,10 +1150,11 @@ sync_full(struct sync_run *run, char *err, size_t err_size)
 			0);
 	cnroute_log(CNROUTE_LOG_INFO, "reconciled with Redis at %s: %zu "
 		"filings, %zu routes, %ld changes (%ld removals), %llu records "
-		"reported, in %llu ms", run->where, filings, routes, changed,
-		removed, (unsigned long long)atomic_load(
+		"reported, in %llu ms", run->addr.where, filings, routes,
+		changed, removed, (unsigned long long)atomic_load(
 		&run->sync->stats->records_skipped) - skipped_before,
 		(unsigned long long)(now_ms() - start));
+	sync_write_snapshot(run);
 	return sync_apply_pending(run, err, err_size);
 }
 
@@ -921,34 +1176,6 @@ sync_write_stats(struct sync_run *run)
 	}
 }
 
-/**
- * Wait for the wake pipe, "sub" (when connected) or a timeout.
- * @return 1 when asked to stop, 0 otherwise; *readable tells about sub.
- */
-static int
-sync_wait(struct sync_run *run, int timeout_ms, int *readable)
-{
-	struct pollfd p[2];
-	int n = 1;
-	p[0].fd = run->sync->wake_pipe[0];
-	p[0].events = POLLIN;
-	p[0].revents = 0;
-	if(run->sub) {
-		p[1].fd = run->sub->fd;
-		p[1].events = POLLIN;
-		p[1].revents = 0;
-		n = 2;
-	}
-	*readable = 0;
-	if(poll(p, (nfds_t)n, timeout_ms) < 0)
-		return 0;
-	if(p[0].revents)
-		return 1;
-	if(n == 2 && p[1].revents)
-		*readable = 1;
-	return 0;
-}
-
 /** Note a lost or refused connection: one log line per state change. */
 static void
 sync_lost(struct sync_run *run, const char *err)
@@ -962,27 +1189,187 @@ sync_lost(struct sync_run *run, const char *err)
 	steering_table_counts(run->sync->table, &filings, &routes);
 	cnroute_log(CNROUTE_LOG_WARNING, "Redis at %s unreachable: %s; "
 		"answering from the table held (%zu filings, %zu routes), "
-		"retrying", run->where, err, filings, routes);
+		"retrying", run->addr_known ? run->addr.where :
+		run->sync->conf->redis_host, err, filings, routes);
 	run->state = SYNC_DISCONNECTED;
 }
 
 /**
- * While Redis is unreachable: once the table has been out of touch for
- * longer than max-stale, mark it stale so nobody gets the CN pool (a
- * revocation made meanwhile could not have reached us).
+ * The heartbeat: a PING on cmd and on sub when nothing was heard for a
+ * second, and a connection whose PING went unanswered too long is lost.
+ * @return 0, or -1 when a connection is lost (err set).
  */
-static void
-sync_check_stale(struct sync_run *run)
+static int
+sync_heartbeat(struct sync_run *run, char *err, size_t err_size)
 {
-	uint32_t max_stale = run->sync->conf->max_stale;
-	if(max_stale == 0 || atomic_load(&run->sync->stats->stale))
-		return;
-	if(now_ms() - run->last_in_sync < (uint64_t)max_stale * 1000)
-		return;
-	atomic_store(&run->sync->stats->stale, 1);
-	cnroute_log(CNROUTE_LOG_WARNING, "no contact with Redis for %u s "
-		"(max-stale): the table is stale, mainland clients get the "
-		"offshore pool until Redis is back", (unsigned)max_stale);
+	uint64_t now = now_ms();
+	enum conn_status st;
+
+	if((run->ping_sent && now - run->ping_sent > SYNC_REPLY_TIMEOUT_MS) ||
+		(run->sub_ping_sent && now - run->sub_ping_sent >
+		SYNC_REPLY_TIMEOUT_MS)) {
+		snprintf(err, err_size, "no answer to PING for %d s",
+			SYNC_REPLY_TIMEOUT_MS / 1000);
+		return -1;
+	}
+	if(now - run->last_contact < SYNC_HEARTBEAT_MS)
+		return 0;
+	if(!run->ping_sent) {
+		if(redisAppendCommand(run->cmd, "PING") != REDIS_OK)
+			goto lost;
+		st = conn_flush(&run->cx, run->cmd, reply_deadline(), err,
+			err_size);
+		if(st != CONN_OK)
+			return -1;
+		run->ping_sent = now;
+	}
+	if(!run->sub_ping_sent) {
+		if(redisAppendCommand(run->sub, "PING") != REDIS_OK)
+			goto lost;
+		st = conn_flush(&run->cx, run->sub, reply_deadline(), err,
+			err_size);
+		if(st != CONN_OK)
+			return -1;
+		run->sub_ping_sent = now;
+	}
+	return 0;
+lost:
+	snprintf(err, err_size, "connection lost");
+	return -1;
+}
+
+/**
+ * Read the replies waiting on cmd (the heartbeat's PONGs).
+ * @return 0 or -1 when the connection is lost (err set).
+ */
+static int
+sync_read_cmd(struct sync_run *run, char *err, size_t err_size)
+{
+	void *r;
+	int got;
+
+	if(conn_read_ready(run->cmd, err, err_size) != 0)
+		return -1;
+	while((got = conn_take(run->cmd, &r)) > 0) {
+		sync_heard(run);
+		run->ping_sent = 0;
+		freeReplyObject(r);
+	}
+	if(got < 0) {
+		snprintf(err, err_size, "%s", run->cmd->errstr);
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * Wait, connected, for the wake pipe, a connection, or a timeout.
+ * @return 1 when asked to stop, 0 otherwise; the flags tell who spoke.
+ */
+static int
+sync_wait_connected(struct sync_run *run, int timeout_ms, int *sub_ready,
+	int *cmd_ready)
+{
+	struct pollfd p[3];
+
+	p[0].fd = run->sync->wake_pipe[0];
+	p[1].fd = run->sub->fd;
+	p[2].fd = run->cmd->fd;
+	p[0].events = p[1].events = p[2].events = POLLIN;
+	p[0].revents = p[1].revents = p[2].revents = 0;
+	*sub_ready = *cmd_ready = 0;
+	if(poll(p, 3, timeout_ms) < 0)
+		return 0;
+	if(p[0].revents)
+		return 1;
+	*sub_ready = p[1].revents != 0;
+	*cmd_ready = p[2].revents != 0;
+	return 0;
+}
+
+/** Wait for the wake pipe or a timeout. @return 1 when asked to stop. */
+static int
+sync_wait_idle(struct sync_run *run, int timeout_ms)
+{
+	struct pollfd p;
+
+	p.fd = run->sync->wake_pipe[0];
+	p.events = POLLIN;
+	p.revents = 0;
+	return poll(&p, 1, timeout_ms) > 0;
+}
+
+/** Set up the thread's state. @return 0 or -1. */
+static int
+sync_run_init(struct sync_run *run, struct redis_sync *sync)
+{
+	int64_t age;
+
+	memset(run, 0, sizeof(*run));
+	run->sync = sync;
+	run->cx.wake_fd = sync->wake_pipe[0];
+	run->cx.heard = sync_heard;
+	run->cx.heard_arg = run;
+	run->cx.tick = sync_check_stale;
+	run->cx.tick_arg = run;
+	run->from_snapshot = sync->from_snapshot;
+	run->snapshot_written = now_ms();
+	if(sync->addr) {
+		run->addr = *sync->addr;
+		run->addr_known = 1;
+	}
+	/* Staleness counts from the time of the data: a snapshot's age
+	 * counts already. */
+	age = (int64_t)time(NULL) - atomic_load(&sync->data_time);
+	run->last_contact = now_ms();
+	if(age > 0 && (uint64_t)age * 1000 < run->last_contact)
+		run->last_contact -= (uint64_t)age * 1000;
+	else if(age > 0)
+		run->last_contact = 0;
+	run->channel_prefix_len = (size_t)snprintf(run->channel_prefix,
+		sizeof(run->channel_prefix), "__keyspace@%d__:",
+		sync->conf->redis_db);
+	return keyspace_init(&run->ks, sync->conf->key_prefix, sync_report,
+		run);
+}
+
+/** Free the thread's state. */
+static void
+sync_run_free(struct sync_run *run)
+{
+	sync_full_abort(run);
+	sync_disconnect(run);
+	pending_clear(&run->pending);
+	free(run->pending.keys);
+	free(run->pending.lens);
+	keyspace_free(&run->ks);
+	if(run->lookup) {
+		/* a lookup still running owns its request: leave it */
+		if(run->lookup->started && gai_cancel(&run->lookup->req) !=
+			EAI_CANCELED && gai_error(&run->lookup->req) ==
+			EAI_INPROGRESS)
+			return;
+		if(run->lookup->started && run->lookup->req.ar_result)
+			freeaddrinfo(run->lookup->req.ar_result);
+		free(run->lookup);
+	}
+}
+
+/**
+ * Connect and reconcile.
+ * @return CONN_OK, CONN_ERROR (err set), or CONN_STOP.
+ */
+static enum conn_status
+sync_connect_and_load(struct sync_run *run, char *err, size_t err_size)
+{
+	enum conn_status st = sync_connect(run, err, err_size);
+
+	if(st != CONN_OK)
+		return st;
+	st = sync_full(run, err, err_size);
+	if(st != CONN_OK)
+		sync_disconnect(run);
+	return st;
 }
 
 /** The thread's body. */
@@ -992,54 +1379,50 @@ sync_main(void *arg)
 	struct sync_run run;
 	struct redis_sync *sync = arg;
 	char err[512];
-	int backoff = SYNC_BACKOFF_MIN_MS, readable;
+	int backoff = SYNC_BACKOFF_MIN_MS, sub_ready, cmd_ready;
 	uint64_t next_stats = 0, next_full = 0, next_connect = 0;
 	sigset_t all_signals;
+	enum conn_status st;
 
 	/* signals are Unbound's business: let its own threads take them */
 	sigfillset(&all_signals);
 	pthread_sigmask(SIG_BLOCK, &all_signals, NULL);
-	memset(&run, 0, sizeof(run));
-	run.sync = sync;
-	run.last_in_sync = now_ms();
-	run.channel_prefix_len = (size_t)snprintf(run.channel_prefix,
-		sizeof(run.channel_prefix), "__keyspace@%d__:",
-		sync->conf->redis_db);
-	if(sync->conf->redis_unix)
-		snprintf(run.where, sizeof(run.where), "unix:%s",
-			sync->conf->redis_unix);
-	else
-		snprintf(run.where, sizeof(run.where), "%s:%d",
-			sync->conf->redis_host, sync->conf->redis_port);
-	if(keyspace_init(&run.ks, sync->conf->key_prefix, sync_report,
-		&run) != 0) {
-		/* the table stays unloaded: nobody gets the CN pool */
+	if(sync_run_init(&run, sync) != 0) {
+		/* the table stays as it is; if it was not loaded, nobody
+		 * gets the CN pool */
 		cnroute_log(CNROUTE_LOG_ERROR, "out of memory starting the "
 			"Redis sync thread");
+		keyspace_free(&run.ks);
 		return NULL;
 	}
 
-	while(1) {
+	for(;;) {
 		uint64_t now = now_ms(), next;
 		int timeout;
 		if(now >= next_stats) {
 			sync_write_stats(&run);
 			next_stats = now + SYNC_STATS_INTERVAL_MS;
 		}
+		sync_check_stale(&run);
+		sync_snapshot_if_due(&run);
 		if(!run.cmd && now < next_connect) {
 			/* waiting to retry; wake for the stats file meanwhile,
 			 * so it keeps telling the state of things */
-			sync_check_stale(&run);
-			next = next_stats < next_connect ? next_stats : next_connect;
-			if(sync_wait(&run, (int)(next - now), &readable))
+			next = next_stats < next_connect ? next_stats :
+				next_connect;
+			timeout = (int)(next - now);
+			if(timeout > 250)
+				timeout = 250;
+			if(sync_wait_idle(&run, timeout))
 				break;
 			continue;
 		}
 		if(!run.cmd) {
-			if(sync_connect(&run, err, sizeof(err)) != 0 ||
-				sync_full(&run, err, sizeof(err)) != 0) {
+			st = sync_connect_and_load(&run, err, sizeof(err));
+			if(st == CONN_STOP)
+				break;
+			if(st != CONN_OK) {
 				sync_lost(&run, err);
-				sync_check_stale(&run);
 				next_connect = now_ms() + (uint64_t)backoff;
 				backoff = backoff * 2 > SYNC_BACKOFF_MAX_MS ?
 					SYNC_BACKOFF_MAX_MS : backoff * 2;
@@ -1048,9 +1431,8 @@ sync_main(void *arg)
 			if(run.state == SYNC_DISCONNECTED)
 				cnroute_log(CNROUTE_LOG_WARNING, "Redis at %s "
 					"reachable again; table resynchronised",
-					run.where);
+					run.addr.where);
 			run.state = SYNC_CONNECTED;
-			run.last_in_sync = now_ms();
 			if(atomic_exchange(&sync->stats->stale, 0))
 				cnroute_log(CNROUTE_LOG_WARNING, "the table is "
 					"current again: mainland clients get the "
@@ -1064,17 +1446,38 @@ sync_main(void *arg)
 		now = now_ms();
 		next = next_stats < next_full ? next_stats : next_full;
 		timeout = next > now ? (int)(next - now) : 0;
-		if(sync_wait(&run, timeout, &readable))
+		if(timeout > 250)
+			timeout = 250;
+		if(sync_wait_connected(&run, timeout, &sub_ready, &cmd_ready))
 			break;
-		run.last_in_sync = now_ms();
-		if(readable && (sync_drain_notifications(&run, 1, err,
-			sizeof(err)) != 0 || sync_apply_pending(&run, err,
-			sizeof(err)) != 0)) {
+		if((cmd_ready && sync_read_cmd(&run, err, sizeof(err)) != 0) ||
+			sync_heartbeat(&run, err, sizeof(err)) != 0) {
 			sync_lost(&run, err);
 			continue;
 		}
+		if(sub_ready) {
+			if(sync_drain_notifications(&run, 1, err,
+				sizeof(err)) != 0) {
+				sync_lost(&run, err);
+				continue;
+			}
+			st = sync_apply_pending(&run, err, sizeof(err));
+			if(st == CONN_STOP)
+				break;
+			if(st != CONN_OK) {
+				sync_lost(&run, err);
+				continue;
+			}
+		}
 		if(now_ms() >= next_full) {
-			if(sync_full(&run, err, sizeof(err)) != 0) {
+			/* the heartbeat's PONG, if one is on its way, would
+			 * land in the reconciliation's stream: wait for it */
+			if(run.ping_sent)
+				continue;
+			st = sync_full(&run, err, sizeof(err));
+			if(st == CONN_STOP)
+				break;
+			if(st != CONN_OK) {
 				sync_lost(&run, err);
 				continue;
 			}
@@ -1082,29 +1485,45 @@ sync_main(void *arg)
 				* 1000;
 		}
 	}
-	sync_changes_abort(&run);
-	sync_disconnect(&run);
-	pending_clear(&run.pending);
-	free(run.pending.keys);
-	free(run.pending.lens);
-	keyspace_free(&run.ks);
+	sync_run_free(&run);
 	return NULL;
 }
 
 int
 redis_sync_start(struct redis_sync *sync, const struct cnroute_conf *conf,
 	struct steering_table *table, struct cnroute_stats *stats,
-	steering_routes_added_fn routes_added, void *routes_added_ctx)
+	steering_routes_added_fn routes_added, void *routes_added_ctx,
+	int64_t snapshot_time)
 {
+	char err[300];
 	int rc;
+
 	memset(sync, 0, sizeof(*sync));
 	sync->routes_added = routes_added;
 	sync->routes_added_ctx = routes_added_ctx;
 	sync->conf = conf;
 	sync->table = table;
 	sync->stats = stats;
+	sync->from_snapshot = snapshot_time != 0;
+	atomic_init(&sync->data_time, snapshot_time ? snapshot_time :
+		(int64_t)time(NULL));
+	atomic_init(&sync->snapshot_dirty, 0);
+	/* the only lookup that may block, before the thread exists */
+	sync->addr = calloc(1, sizeof(*sync->addr));
+	if(!sync->addr) {
+		cnroute_log(CNROUTE_LOG_ERROR, "out of memory");
+		return -1;
+	}
+	if(redis_addr_resolve(conf, sync->addr, err, sizeof(err)) != 0) {
+		cnroute_log(CNROUTE_LOG_WARNING, "redis-server: %s; trying "
+			"again in the background", err);
+		free(sync->addr);
+		sync->addr = NULL;
+	}
 	if(pipe(sync->wake_pipe) != 0) {
 		cnroute_log(CNROUTE_LOG_ERROR, "pipe: %s", strerror(errno));
+		free(sync->addr);
+		sync->addr = NULL;
 		return -1;
 	}
 	rc = pthread_create(&sync->thread, NULL, sync_main, sync);
@@ -1113,6 +1532,8 @@ redis_sync_start(struct redis_sync *sync, const struct cnroute_conf *conf,
 			"thread: %s", strerror(rc));
 		close(sync->wake_pipe[0]);
 		close(sync->wake_pipe[1]);
+		free(sync->addr);
+		sync->addr = NULL;
 		return -1;
 	}
 	sync->running = 1;
@@ -1130,5 +1551,7 @@ redis_sync_stop(struct redis_sync *sync)
 	pthread_join(sync->thread, NULL);
 	close(sync->wake_pipe[0]);
 	close(sync->wake_pipe[1]);
+	free(sync->addr);
+	sync->addr = NULL;
 	sync->running = 0;
 }

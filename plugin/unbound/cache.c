@@ -12,21 +12,34 @@
  *    every response from an authoritative server before it stores it,
  *    sets no_cache_store on the query when the response holds records of
  *    a managed name, or a CNAME to one (an upstream chain into it);
- *  - when names become managed, cnroute_forget_cached removes every
- *    message whose answer touches them, and their RRsets. Removed, not
- *    expired: with serve-expired an expired entry is still served, and
- *    its refresh goes through cnroute, which stores nothing, so it would
- *    never be replaced;
+ *  - when names become managed, every cached message whose answer touches
+ *    them, and their RRsets, are removed. Removed, not expired: with
+ *    serve-expired an expired entry is still served, and its refresh goes
+ *    through cnroute, which stores nothing, so it would never be replaced;
  *  - answers that went through an upstream chain into a managed name are
  *    removed once more by the query that found it (chain.c), in case the
  *    iterator stored one from parts it had cached before.
- * cnroute_forget_cached runs on the sync thread; the message and RRset
- * caches have their own locks, taken in Unbound's order (a message entry,
- * then RRset entries).
+ *
+ * Who removes. The caches belong to Unbound: a reload clears them, and
+ * one that changes their size deletes and recreates them, while the
+ * module's sync thread is still running (the old instance is stopped only
+ * after). So the sync thread only asks (purge_requested), and a worker
+ * thread removes, in the module's entry point, where the caches are
+ * alive for sure. To have a worker enter the module at once, even on a
+ * resolver whose every query is a cache hit, the sync thread rings a
+ * doorbell: it sends the resolver a query for a name of its own (a random
+ * label under "cnroute-internal."), which no cache holds, so a worker
+ * takes it to the module, which purges and answers it REFUSED. The
+ * purge walks both caches once, whatever the number of new names: the
+ * table says which names are managed.
  */
 #include "config.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/random.h>
 #include "cnroute_module.h"
 #include "cnroute/dname.h"
 #include "cnroute/log.h"
@@ -35,6 +48,7 @@
 #include "util/data/dname.h"
 #include "util/data/msgreply.h"
 #include "util/data/packed_rrset.h"
+#include "util/config_file.h"
 #include "util/net_help.h"
 #include "util/storage/slabhash.h"
 #include "sldns/rrdef.h"
@@ -259,15 +273,16 @@ purge_clear(struct purge *p)
 /**
  * Remove every cached message and RRset that holds data of a name the
  * table manages (entries are collected during a traversal, then removed:
- * an entry can't be removed while the traversal holds its lock).
+ * an entry can't be removed while the traversal holds its lock). Runs in
+ * a worker thread.
  * @return entries removed.
  */
 static size_t
-cache_purge_managed(struct cnroute_env *ce)
+cache_purge_managed(struct cnroute_env *ce, struct module_env *env)
 {
-	struct module_env *env = ce->env;
 	struct purge p;
 	size_t removed = 0;
+	int failed;
 
 	memset(&p, 0, sizeof(p));
 	p.ce = ce;
@@ -277,6 +292,7 @@ cache_purge_managed(struct cnroute_env *ce)
 		removed += p.count;
 		purge_clear(&p);
 	}
+	failed = p.failed;
 	if(env->rrset_cache) {
 		p.failed = 0;
 		slabhash_traverse(&env->rrset_cache->table, 0, purge_rrset, &p);
@@ -284,10 +300,9 @@ cache_purge_managed(struct cnroute_env *ce)
 		removed += p.count;
 		purge_clear(&p);
 	}
-	if(p.failed)
-		cnroute_log(CNROUTE_LOG_ERROR, "out of memory removing cached "
-			"answers of managed names: clearing the caches");
-	if(p.failed) {
+	if(failed || p.failed) {
+		log_err("cnroute: out of memory removing cached answers of "
+			"managed names: clearing the caches");
 		if(env->msg_cache)
 			slabhash_clear(env->msg_cache);
 		if(env->rrset_cache)
@@ -297,33 +312,162 @@ cache_purge_managed(struct cnroute_env *ce)
 }
 
 void
+cnroute_purge_if_asked(struct cnroute_env *ce, struct module_env *env)
+{
+	unsigned asked = atomic_load_explicit(&ce->purge_requested,
+		memory_order_acquire);
+	size_t removed;
+
+	if(asked == atomic_load_explicit(&ce->purge_done,
+		memory_order_relaxed))
+		return;
+	/* one worker purges; the others go on (the purge is for all) */
+	if(pthread_mutex_trylock(&ce->purge_lock) != 0)
+		return;
+	asked = atomic_load_explicit(&ce->purge_requested,
+		memory_order_acquire);
+	if(asked != atomic_load(&ce->purge_done)) {
+		removed = cache_purge_managed(ce, env);
+		atomic_store_explicit(&ce->purge_done, asked,
+			memory_order_release);
+		if(removed > 0)
+			verbose(VERB_OPS, "cnroute: %zu cached entries of "
+				"managed names removed", removed);
+	}
+	pthread_mutex_unlock(&ce->purge_lock);
+}
+
+/** Send the doorbell's query (from the sync thread: a plain syscall). */
+static void
+doorbell_ring(struct cnroute_env *ce)
+{
+	uint8_t drain[512];
+
+	if(ce->doorbell_fd < 0)
+		return;
+	/* the answers of earlier rings, unread: drop them */
+	while(recv(ce->doorbell_fd, drain, sizeof(drain), MSG_DONTWAIT) > 0)
+		;
+	(void)sendto(ce->doorbell_fd, ce->doorbell_query,
+		ce->doorbell_query_len, MSG_DONTWAIT,
+		(struct sockaddr *)&ce->doorbell_to, ce->doorbell_to_len);
+}
+
+void
 cnroute_forget_cached(void *ctx, const uint8_t *const *names,
 	const size_t *lens, size_t count)
 {
 	struct cnroute_env *ce = ctx;
-	size_t removed;
-	char text[DNAME_MAX_TEXT];
 
 	(void)lens;
-	if(!ce->env)
+	(void)count;
+	/* The first load: only answers cached before it may be of names
+	 * now managed. */
+	if(!names && !atomic_exchange(&ce->cached_before_load, 0))
 		return;
-	if(!names) {
-		/* first load committed: anything cached before may be of a
-		 * managed name */
-		if(!atomic_exchange(&ce->cached_before_load, 0))
-			return;
-		removed = cache_purge_managed(ce);
-		cnroute_log(CNROUTE_LOG_INFO, "first load: %zu cached entries "
-			"of managed names removed", removed);
+	atomic_fetch_add_explicit(&ce->purge_requested, 1,
+		memory_order_release);
+	doorbell_ring(ce);
+}
+
+/**
+ * Pick where the resolver listens for plain DNS over UDP: the first
+ * interface that is not a PROXYv2, TLS or HTTPS port (a wildcard address
+ * becomes the loopback address of its family).
+ * @return 0 or -1 (none).
+ */
+static int
+doorbell_target(struct config_file *cfg, struct sockaddr_storage *to,
+	socklen_t *len)
+{
+	char port[16];
+	int i;
+
+	if(!cfg->do_udp)
+		return -1;
+	snprintf(port, sizeof(port), "%d", cfg->port);
+	for(i = 0; i < cfg->num_ifs || (i == 0 && cfg->num_ifs == 0); i++) {
+		const char *ifname = cfg->num_ifs ? cfg->ifs[i] : "127.0.0.1";
+		if(if_is_pp2(ifname, port, cfg->proxy_protocol_port) ||
+			!extstrtoaddr(ifname, to, len, cfg->port))
+			continue;
+		if(ntohs(((struct sockaddr_in *)to)->sin_port) ==
+			cfg->ssl_port || ntohs(((struct sockaddr_in *)to)->
+			sin_port) == cfg->https_port)
+			continue;
+		if(to->ss_family == AF_INET) {
+			struct sockaddr_in *a = (struct sockaddr_in *)to;
+			if(a->sin_addr.s_addr == htonl(INADDR_ANY))
+				a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		} else if(to->ss_family == AF_INET6) {
+			struct sockaddr_in6 *a = (struct sockaddr_in6 *)to;
+			if(IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr))
+				a->sin6_addr = in6addr_loopback;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+void
+cnroute_doorbell_init(struct cnroute_env *ce, struct module_env *env)
+{
+	static const char hex[] = "0123456789abcdef";
+	static const uint8_t tail[] = { 16, 'c', 'n', 'r', 'o', 'u', 't', 'e',
+		'-', 'i', 'n', 't', 'e', 'r', 'n', 'a', 'l', 0 };
+	uint8_t rnd[8], *q = ce->doorbell_query;
+	size_t i;
+
+	ce->doorbell_fd = -1;
+	if(!env->cfg || doorbell_target(env->cfg, &ce->doorbell_to,
+		&ce->doorbell_to_len) != 0) {
+		log_warn("cnroute: no plain DNS interface for the doorbell; "
+			"cached answers of new routes are removed at the next "
+			"query that reaches the module");
 		return;
 	}
-	/* One pass over the caches for the whole batch: the table says
-	 * which names are managed now, the new ones among them. */
-	removed = cache_purge_managed(ce);
-	if(removed > 0) {
-		dname_to_text(names[0], text);
-		cnroute_log(CNROUTE_LOG_INFO, "%zu new route%s (%s%s): %zu "
-			"cached entries removed", count, count == 1 ? "" : "s",
-			text, count > 1 ? ", ..." : "", removed);
+	if(getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		memset(rnd, 0x5a, sizeof(rnd));
+	/* <16 hex digits>.cnroute-internal. */
+	ce->doorbell_name[0] = 16;
+	for(i = 0; i < 8; i++) {
+		ce->doorbell_name[1 + 2 * i] = (uint8_t)hex[rnd[i] >> 4];
+		ce->doorbell_name[2 + 2 * i] = (uint8_t)hex[rnd[i] & 15];
 	}
+	memcpy(ce->doorbell_name + 17, tail, sizeof(tail));
+	ce->doorbell_name_len = 17 + sizeof(tail);
+	/* header: id, RD, one question */
+	memset(q, 0, 12);
+	q[0] = rnd[0];
+	q[1] = rnd[1];
+	q[2] = 0x01;
+	q[5] = 1;
+	memcpy(q + 12, ce->doorbell_name, ce->doorbell_name_len);
+	q += 12 + ce->doorbell_name_len;
+	q[0] = 0;
+	q[1] = LDNS_RR_TYPE_TXT;
+	q[2] = 0;
+	q[3] = LDNS_RR_CLASS_IN;
+	ce->doorbell_query_len = 12 + ce->doorbell_name_len + 4;
+	ce->doorbell_fd = socket(ce->doorbell_to.ss_family, SOCK_DGRAM |
+		SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if(ce->doorbell_fd < 0)
+		log_warn("cnroute: doorbell socket: %s", strerror(errno));
+}
+
+void
+cnroute_doorbell_close(struct cnroute_env *ce)
+{
+	if(ce->doorbell_fd >= 0)
+		close(ce->doorbell_fd);
+	ce->doorbell_fd = -1;
+}
+
+int
+cnroute_is_doorbell(const struct cnroute_env *ce, const uint8_t *qname,
+	size_t qname_len)
+{
+	return ce->doorbell_name_len != 0 && qname_len ==
+		ce->doorbell_name_len && memcmp(qname, ce->doorbell_name,
+		qname_len) == 0;
 }

@@ -22,13 +22,19 @@
  * client's answer reaches another.
  */
 #include "config.h"
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
 #include <netinet/in.h>
 #include "cnroute_module.h"
 #include "cnroute/dname.h"
 #include "cnroute/log.h"
 #include "cnroute/public_suffix.h"
+#include "cnroute/snapshot.h"
 #include "dynlibmod/dynlibmod.h"
 #include "services/cache/dns.h"
 #include "services/mesh.h"
@@ -79,6 +85,100 @@ cnroute_env_get(struct module_env *env, int id)
 	return de ? de->dyn_env : NULL;
 }
 
+/** Environment variable that hands the table to the next instance of
+ *  the module ("<pid>:<fd>" of a memfd holding a snapshot). */
+#define CNROUTE_HANDOFF_ENV "CNROUTE_HANDOFF"
+
+/**
+ * Load the table the previous instance handed over (a reload), else the
+ * snapshot file, before any query is decided.
+ * @return the Unix time of the data loaded, or 0 when nothing was.
+ */
+static int64_t
+cnroute_start_from_snapshot(struct cnroute_env *ce, const char *conf_path)
+{
+	const char *handoff = getenv(CNROUTE_HANDOFF_ENV);
+	struct snapshot_info info;
+	char err[SNAPSHOT_ERR_MAX];
+	const char *from = NULL;
+	long pid = 0;
+	int fd = -1, r = -1;
+
+	if(handoff && sscanf(handoff, "%ld:%d", &pid, &fd) == 2 &&
+		pid == (long)getpid() && fd >= 0) {
+		r = snapshot_load_fd(fd, ce->conf.key_prefix, ce->conf.redis_db,
+			&ce->table, &info, err);
+		close(fd);
+		from = "the table handed over by the previous instance";
+		if(r != 0)
+			log_warn("cnroute: %s not used: %s", from, err);
+	}
+	if(handoff)
+		unsetenv(CNROUTE_HANDOFF_ENV);
+	if(r != 0 && ce->conf.snapshot_file) {
+		from = ce->conf.snapshot_file;
+		r = snapshot_load(ce->conf.snapshot_file, ce->conf.key_prefix,
+			ce->conf.redis_db, &ce->table, &info, err);
+		if(r != 0)
+			log_warn("cnroute: %s: snapshot-file %s not used: %s",
+				conf_path, ce->conf.snapshot_file, err);
+	}
+	if(r != 0)
+		return 0;
+	steering_table_set_loaded(&ce->table);
+	/* answers the worker caches from now on are decided from the
+	 * snapshot; the first load from Redis may manage more names */
+	atomic_store(&ce->cached_before_load, 1);
+	if(ce->conf.max_stale && (int64_t)time(NULL) - info.read_time >
+		(int64_t)ce->conf.max_stale)
+		atomic_store(&ce->stats.stale, 1);
+	verbose(VERB_OPS, "cnroute: started from %s: %llu filings, %llu "
+		"routes, read from Redis %lld s ago%s", from,
+		(unsigned long long)info.filings,
+		(unsigned long long)info.routes,
+		(long long)((int64_t)time(NULL) - info.read_time),
+		atomic_load(&ce->stats.stale) ? " (older than max-stale: "
+		"stale until Redis is reached)" : "");
+	return info.read_time != 0 ? info.read_time : 1;
+}
+
+/**
+ * Keep the table for what comes next (the sync thread has stopped, so
+ * nothing changes it): the snapshot file when it lacks changes, and,
+ * without a snapshot file, a memfd for the next instance of the module
+ * (a reload: the new instance starts from it instead of nothing).
+ */
+static void
+cnroute_keep_table(struct cnroute_env *ce)
+{
+	int64_t data_time = atomic_load(&ce->sync.data_time);
+	char err[SNAPSHOT_ERR_MAX], value[64];
+	int fd;
+
+	if(!steering_table_is_loaded(&ce->table))
+		return;
+	if(ce->conf.snapshot_file) {
+		if(atomic_load(&ce->sync.snapshot_dirty) && snapshot_save(
+			ce->conf.snapshot_file, &ce->table, ce->conf.key_prefix,
+			ce->conf.redis_db, data_time, err) != 0)
+			log_err("cnroute: cannot write snapshot-file %s: %s",
+				ce->conf.snapshot_file, err);
+		return;
+	}
+	fd = memfd_create("cnroute-handoff", 0);
+	if(fd < 0)
+		return;
+	if(snapshot_write_fd(fd, &ce->table, ce->conf.key_prefix,
+		ce->conf.redis_db, data_time, err) < 0) {
+		close(fd);
+		return;
+	}
+	/* a variable of this process only, read (and removed) by the next
+	 * init; at exit the fd goes with the process */
+	snprintf(value, sizeof(value), "%ld:%d", (long)getpid(), fd);
+	setenv(CNROUTE_HANDOFF_ENV, value, 1);
+}
+
 /** Free the module-wide state (also after a half-done init). */
 static void
 cnroute_env_free(struct cnroute_env *ce, struct dynlibmod_env *de, int id)
@@ -86,6 +186,10 @@ cnroute_env_free(struct cnroute_env *ce, struct dynlibmod_env *de, int id)
 	if(!ce)
 		return;
 	redis_sync_stop(&ce->sync);
+	if(ce->table_ready)
+		cnroute_keep_table(ce);
+	cnroute_doorbell_close(ce);
+	pthread_mutex_destroy(&ce->purge_lock);
 	/* the callback's argument is ce: take it out before ce goes */
 	if(ce->callback_registered)
 		de->inplace_cb_delete_wrapped(ce->env, inplace_cb_query_response,
@@ -114,6 +218,8 @@ init(struct module_env *env, int id)
 		return 0;
 	}
 	ce->env = env;
+	ce->doorbell_fd = -1;
+	pthread_mutex_init(&ce->purge_lock, NULL);
 	if(conf_read(path, &ce->conf, err) != 0) {
 		log_err("cnroute: %s", err);
 		free(ce);
@@ -144,8 +250,10 @@ init(struct module_env *env, int id)
 		return 0;
 	}
 	ce->callback_registered = 1;
+	cnroute_doorbell_init(ce, env);
 	if(redis_sync_start(&ce->sync, &ce->conf, &ce->table, &ce->stats,
-		cnroute_forget_cached, ce) != 0) {
+		cnroute_forget_cached, ce, cnroute_start_from_snapshot(ce,
+		path)) != 0) {
 		cnroute_env_free(ce, de, id);
 		return 0;
 	}
@@ -378,6 +486,12 @@ cnroute_new_query(struct module_qstate *qstate, int id,
 		return;
 	}
 	qstate->minfo[id] = cq;
+	if(cnroute_is_doorbell(ce, qstate->qinfo.qname,
+		qstate->qinfo.qname_len)) {
+		/* the sync thread rang: operate purged on the way in */
+		cnroute_error(qstate, id, LDNS_RCODE_REFUSED);
+		return;
+	}
 	if(cnroute_read_ecs(qstate, ce, cq) != 0) {
 		STATS_INC(&ce->stats, ecs_formerr);
 		cnroute_error(qstate, id, LDNS_RCODE_FORMERR);
@@ -554,6 +668,7 @@ operate(struct module_qstate *qstate, enum module_ev event, int id,
 		qstate->ext_state[id] = module_error;
 		return;
 	}
+	cnroute_purge_if_asked(ce, qstate->env);
 	switch(event) {
 	case module_event_new:
 		cnroute_new_query(qstate, id, ce);

@@ -15,7 +15,9 @@
 #ifndef CNROUTE_MODULE_H
 #define CNROUTE_MODULE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <sys/socket.h>
 #include "util/module.h"
 #include "cnroute/conf.h"
 #include "cnroute/ecs.h"
@@ -57,6 +59,28 @@ struct cnroute_env {
 	/** set when a query went on, cacheable, before the first load: the
 	 *  caches may then hold answers for names found managed */
 	atomic_int cached_before_load;
+	/** purges of the caches asked for by the sync thread (see cache.c) */
+	atomic_uint purge_requested;
+	/** purges done by a worker: a worker purges while done != requested */
+	atomic_uint purge_done;
+	/** held by the one worker purging */
+	pthread_mutex_t purge_lock;
+	/** the doorbell: a UDP socket the sync thread sends a query from to
+	 *  the resolver itself, so that a worker runs the module (and the
+	 *  purge) at once even when every query is a cache hit; -1 if none */
+	int doorbell_fd;
+	/** where the resolver listens (the first plain DNS interface) */
+	struct sockaddr_storage doorbell_to;
+	/** its length */
+	socklen_t doorbell_to_len;
+	/** the doorbell's query (wire format) */
+	uint8_t doorbell_query[64];
+	/** its length */
+	size_t doorbell_query_len;
+	/** the name it asks for: never resolved, answered REFUSED */
+	uint8_t doorbell_name[32];
+	/** its length */
+	size_t doorbell_name_len;
 };
 
 /** Where a query is in the module. */
@@ -182,14 +206,36 @@ int cnroute_chain_steer(struct module_qstate *qstate, int id,
 
 /**
  * Called by the sync thread after a commit: names gained a route (or,
- * names NULL, the first load was committed). Removes from Unbound's
- * message and RRset caches every entry that holds data of a name now
- * managed, since the worker answers from the message cache before the
- * module is asked. Expiring would not do: serve-expired serves expired
- * entries.
+ * names NULL, the first load was committed). Asks the worker threads to
+ * remove from Unbound's message and RRset caches every entry that holds
+ * data of a name now managed (the worker answers from the message cache
+ * before the module is asked), and rings the doorbell so one of them
+ * does it at once. The sync thread itself never touches the caches: a
+ * reload may delete them under it.
  */
 void cnroute_forget_cached(void *ctx, const uint8_t *const *names,
 	const size_t *lens, size_t count);
+
+/**
+ * In a worker, at each entry into the module: do the purge the sync
+ * thread asked for, if any (one worker at a time).
+ */
+void cnroute_purge_if_asked(struct cnroute_env *ce, struct module_env *env);
+
+/**
+ * Set up the doorbell from Unbound's configuration (init only): a UDP
+ * socket and the first interface that takes plain DNS over UDP.
+ * Without one (no such interface), purges wait for the next query that
+ * reaches the module.
+ */
+void cnroute_doorbell_init(struct cnroute_env *ce, struct module_env *env);
+
+/** Close the doorbell. */
+void cnroute_doorbell_close(struct cnroute_env *ce);
+
+/** Whether a query is the doorbell's (canonical wire name given). */
+int cnroute_is_doorbell(const struct cnroute_env *ce, const uint8_t *qname,
+	size_t qname_len);
 
 /**
  * Remove the message cache entry of a name and type (the iterator may

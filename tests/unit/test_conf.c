@@ -87,7 +87,7 @@ test_defaults(void **state)
 	assert_string_equal(conf.mainland[0], "CN");
 	assert_int_equal(conf.ecs, ECS_USE);
 	assert_int_equal(conf.answer_ttl_max, 60);
-	assert_int_equal(conf.resync_interval, 30);
+	assert_int_equal(conf.resync_interval, 3600);
 	assert_int_equal(conf.max_stale, 0);
 	assert_null(conf.stats_file);
 	assert_true(conf_is_mainland(&conf, "cn", 2));
