@@ -1536,6 +1536,8 @@ redis_sync_start(struct redis_sync *sync, const struct cnroute_conf *conf,
 		sync->addr = NULL;
 		return -1;
 	}
+	/* named, so that its CPU time can be told apart (top -H, /proc) */
+	(void)pthread_setname_np(sync->thread, "cnroute-sync");
 	sync->running = 1;
 	return 0;
 }

@@ -103,6 +103,9 @@ cnroute_start_from_snapshot(struct cnroute_env *ce, const char *conf_path)
 	const char *from = NULL;
 	long pid = 0;
 	int fd = -1, r = -1;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	if(handoff && sscanf(handoff, "%ld:%d", &pid, &fd) == 2 &&
 		pid == (long)getpid() && fd >= 0) {
@@ -132,11 +135,14 @@ cnroute_start_from_snapshot(struct cnroute_env *ce, const char *conf_path)
 	if(ce->conf.max_stale && (int64_t)time(NULL) - info.read_time >
 		(int64_t)ce->conf.max_stale)
 		atomic_store(&ce->stats.stale, 1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	verbose(VERB_OPS, "cnroute: started from %s: %llu filings, %llu "
-		"routes, read from Redis %lld s ago%s", from,
+		"routes, read from Redis %lld s ago, loaded in %lld ms%s", from,
 		(unsigned long long)info.filings,
 		(unsigned long long)info.routes,
 		(long long)((int64_t)time(NULL) - info.read_time),
+		(long long)((t1.tv_sec - t0.tv_sec) * 1000 +
+		(t1.tv_nsec - t0.tv_nsec) / 1000000),
 		atomic_load(&ce->stats.stale) ? " (older than max-stale: "
 		"stale until Redis is reached)" : "");
 	return info.read_time != 0 ? info.read_time : 1;

@@ -244,7 +244,12 @@ start_unbound() {
 		EOF
 		[[ -n $extra ]] && cat "$extra"
 		if [[ -n $so ]]; then printf 'dynlib:\n    dynlib-file: "%s"\n' "$so"; fi
-		printf 'remote-control:\n    control-enable: no\n'
+		if [[ -n ${UB_CONTROL_PORT:-} ]]; then
+			printf 'remote-control:\n    control-enable: yes\n    control-interface: 127.0.0.1\n'
+			printf '    control-port: %s\n    control-use-cert: no\n' "$UB_CONTROL_PORT"
+		else
+			printf 'remote-control:\n    control-enable: no\n'
+		fi
 		printf 'stub-zone:\n    name: "bench."\n    stub-addr: 127.0.0.1@%s\n' "$NSD_PORT"
 	} >"$d/unbound.conf"
 	cat >"$d/cnroute.conf" <<-EOF
@@ -259,6 +264,7 @@ start_unbound() {
 	# of other configurations' runs; changes arrive by notification
 	resync-interval: ${UB_RESYNC:-3600}
 	stats-file: "$d/stats"
+	${UB_CNROUTE_EXTRA:-}
 	EOF
 	CNROUTE_CONF=$d/cnroute.conf taskset -c $CPU_DNS "$UNBOUND" -d -c "$d/unbound.conf" \
 		>"$d/stdout" 2>&1 &
@@ -479,7 +485,42 @@ if ! skipped lookup; then
 	echo "$LOOKUP_OUT" | sed 's/^/   /' >&2
 fi
 
+# sync_cpu_ms NAME: CPU time (user + system) of the module's sync thread
+sync_cpu_ms() {
+	local t tick
+	tick=$(getconf CLK_TCK)
+	for t in /proc/"${UB_PID[$1]}"/task/*; do
+		[[ $(cat "$t/comm" 2>/dev/null) == cnroute-sync ]] || continue
+		awk -v k="$tick" '{ printf "%d\n", ($14 + $15) * 1000 / k }' "$t/stat"
+		return
+	done
+	echo 0
+}
+# redis_cpu_ms: CPU time Redis used so far
+redis_cpu_ms() {
+	redis-cli -p "$REDIS_PORT" info cpu | tr -d '\r' |
+		awk -F: '/^used_cpu_(sys|user):/ { s += $2 } END { printf "%d\n", s * 1000 }'
+}
+big_answers() { # NAME: the big table's last name answers CN for a mainland client
+	kdig @127.0.0.1 -p "${UB_PORT[$1]}" +time=1 +retry=0 +short \
+		"www.d$((BIG - 1)).sites.bench" A +subnet=1.0.1.0/24 2>/dev/null | grep -q '^10\.'
+}
+# reload_ms NAME CONTROL-PORT: time of `unbound-control reload` (in
+# RELOAD_MS), and until the big table answers again (in RELOAD_BACK_MS)
+reload_ms() {
+	local t0 t1
+	t0=$(now_ms)
+	"$(dirname "$UNBOUND")/unbound-control" -c "${UB_DIR[$1]}/unbound.conf" \
+		-s "127.0.0.1@$2" reload >/dev/null || die "unbound-control reload failed"
+	t1=$(now_ms)
+	wait_until 60000 big_answers "$1" || die "no answer after the reload"
+	RELOAD_BACK_MS=$(($(now_ms) - t0))
+	RELOAD_MS=$((t1 - t0))
+}
+
 START_MS="" START_RSS="" START_LOG="" BIG_LOAD_MS="" REDIS_MEM=""
+SNAP_MS="" SNAP_RSS="" SNAP_BYTES="" SNAP_LOG="" FULL_MS="" FULL_SYNC_CPU="" FULL_REDIS_CPU=""
+REVOKE_FULL="" RELOAD_SNAP_MS="" RELOAD_SNAP_BACK="" RELOAD_MEM_MS="" RELOAD_MEM_BACK=""
 if ! skipped startup; then
 	say "start-up: $BIG filings + $BIG routes"
 	start_redis "$WORK/redis-big"
@@ -487,8 +528,11 @@ if ! skipped startup; then
 	load_redis "$BIG" "$BIG" "$CNAME_ROUTES"
 	BIG_LOAD_MS=$(($(now_ms) - t0))
 	REDIS_MEM=$(redis-cli -p "$REDIS_PORT" info memory | sed -n 's/^used_memory_human:\(.*\)\r$/\1/p')
+	free_port; CTL_PORT=$REPLY
+	SNAP=$WORK/big.snap
 	t0=$(now_ms)
-	start_unbound big "dynlib validator iterator" "$CNROUTE_SO"
+	UB_CONTROL_PORT=$CTL_PORT UB_CNROUTE_EXTRA="snapshot-file: \"$SNAP\"" \
+		start_unbound big "dynlib validator iterator" "$CNROUTE_SO"
 	wait_until 600000 loaded big "$BIG" "$BIG" ||
 		die "the big table did not load: $(cat "${UB_DIR[big]}/stats")"
 	START_MS=$(($(now_ms) - t0))
@@ -496,6 +540,55 @@ if ! skipped startup; then
 	START_LOG=$(grep -o 'reconciled with Redis.*' "${UB_DIR[big]}/unbound.log" | head -1)
 	check big "big table answers" '^10\.' "www.d$((BIG - 1)).sites.bench" A +subnet=1.0.1.0/24
 	echo "   table complete after $START_MS ms, VmRSS $START_RSS kB ($START_LOG)" >&2
+	wait_until 60000 test -s "$SNAP" || die "no snapshot written"
+	SNAP_BYTES=$(stat -c %s "$SNAP")
+
+	say "full reconciliation at $BIG + $BIG, with revocations meanwhile"
+	# drop the module's connections: it reconnects and reconciles fully
+	c0=$(sync_cpu_ms big) r0=$(redis_cpu_ms) f0=$(modstat big full_syncs) t0=$(now_ms)
+	redis-cli -p "$REDIS_PORT" client kill type normal >/dev/null
+	redis-cli -p "$REDIS_PORT" client kill type pubsub >/dev/null
+	# the revocations start once it has reconnected and is reconciling
+	# (changes made while it is cut off are only seen by the SCAN)
+	wait_until 10000 test "$(modstat big redis_connected)" = 0 || true
+	sleep 1
+	taskset -c $CPU_GEN "$OUT/revoke_probe" "${UB_PORT[big]}" "$REDIS_PORT" "$PREFIX" \
+		40000 100 >"$WORK/revoke.full" || die "revoke_probe: $(tail -3 "$WORK/revoke.full")"
+	wait_until 600000 test "$(modstat big full_syncs)" -gt "$f0" || die "no second reconciliation"
+	FULL_MS=$(grep -o 'reconciled with Redis.*in [0-9]* ms' "${UB_DIR[big]}/unbound.log" |
+		tail -1 | sed 's/.*in \([0-9]*\) ms/\1/')
+	FULL_SYNC_CPU=$(($(sync_cpu_ms big) - c0)) FULL_REDIS_CPU=$(($(redis_cpu_ms) - r0))
+	REVOKE_FULL=$(grep '^SUMMARY' "$WORK/revoke.full")
+	echo "   reconciliation $FULL_MS ms; sync thread CPU $FULL_SYNC_CPU ms, Redis CPU $FULL_REDIS_CPU ms (revocations included)" >&2
+	echo "   revocations meanwhile: $REVOKE_FULL" >&2
+
+	say "reload at $BIG + $BIG (snapshot-file)"
+	reload_ms big "$CTL_PORT"
+	RELOAD_SNAP_MS=$RELOAD_MS RELOAD_SNAP_BACK=$RELOAD_BACK_MS
+	echo "   unbound-control reload $RELOAD_SNAP_MS ms, steering again after $RELOAD_SNAP_BACK ms" >&2
+
+	say "restart from the snapshot, Redis down"
+	kill_pid "${UB_PID[big]}"
+	redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || kill_pid "$REDIS_PID"
+	t0=$(now_ms)
+	UB_CNROUTE_EXTRA="snapshot-file: \"$SNAP\"" \
+		start_unbound big "dynlib validator iterator" "$CNROUTE_SO"
+	wait_until 60000 big_answers big || die "no answer from the snapshot"
+	SNAP_MS=$(($(now_ms) - t0))
+	SNAP_RSS=$(awk '/VmRSS/ {print $2}' "/proc/${UB_PID[big]}/status")
+	SNAP_LOG=$(grep -o 'started from .*' "${UB_DIR[big]}/unbound.log" | head -1)
+	echo "   steering from the snapshot after $SNAP_MS ms, VmRSS $SNAP_RSS kB ($SNAP_LOG)" >&2
+	kill_pid "${UB_PID[big]}"
+
+	say "reload at $BIG + $BIG without snapshot-file (the table handed over in memory)"
+	start_redis "$WORK/redis-big2"
+	load_redis "$BIG" "$BIG" "$CNAME_ROUTES"
+	free_port; CTL_PORT=$REPLY
+	UB_CONTROL_PORT=$CTL_PORT start_unbound big "dynlib validator iterator" "$CNROUTE_SO"
+	wait_until 600000 loaded big "$BIG" "$BIG" || die "the big table did not load (2)"
+	reload_ms big "$CTL_PORT"
+	RELOAD_MEM_MS=$RELOAD_MS RELOAD_MEM_BACK=$RELOAD_BACK_MS
+	echo "   unbound-control reload $RELOAD_MEM_MS ms, steering again after $RELOAD_MEM_BACK ms" >&2
 	kill_pid "${UB_PID[big]}"
 	kill_pid "$REDIS_PID"
 fi
@@ -569,6 +662,12 @@ kv() { sed -n "s/.*\b$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
 	fi
 	if [[ -n $START_MS ]]; then
 		echo "| start-up, $BIG filings + $BIG routes: time until complete | $START_MS ms | <= 10000 ms | $(verdict "$START_MS" "<=" 10000) |"
+		echo "| start-up from the snapshot ($((SNAP_BYTES / 1048576)) MB), Redis down: time until steering | $SNAP_MS ms | <= 1000 ms (load) | see the log: ${SNAP_LOG##*loaded in } |"
+		echo "| resolver RSS after the snapshot start / after the Redis start | $((SNAP_RSS / 1024)) / $((START_RSS / 1024)) MB | not more | $( ((SNAP_RSS <= START_RSS)) && echo met || echo '**missed**') |"
+		echo "| revocation-to-effect during a full reconciliation (n=100) | $(sed 's/.*revoke_p50_ms=\([^ ]*\).*revoke_p99_ms=\([^ ]*\).*revoke_max_ms=\([^ ]*\).*/\1 \/ \2 \/ \3/' <<<"$REVOKE_FULL") ms | p99 <= 1000 ms | |"
+		echo "| full reconciliation at $BIG + $BIG: time, sync thread CPU, Redis CPU | $FULL_MS ms, $FULL_SYNC_CPU ms, $FULL_REDIS_CPU ms | | |"
+		echo "| unbound-control reload at $BIG + $BIG: command / steering again (snapshot-file) | $RELOAD_SNAP_MS / $RELOAD_SNAP_BACK ms | | |"
+		echo "| unbound-control reload at $BIG + $BIG: command / steering again (in-memory hand-over) | $RELOAD_MEM_MS / $RELOAD_MEM_BACK ms | | |"
 		echo "| resolver RSS then | $((START_RSS / 1024)) MB | <= 400 MB | $(verdict $((START_RSS / 1024)) "<=" 400) |"
 	fi
 	echo
