@@ -23,7 +23,7 @@
  *    state change; with max-stale, once the data is older than that, the
  *    table counts as stale (nobody gets the CN pool);
  *  - with snapshot-file, the table is written to disk after every full
- *    reconciliation and a few seconds after changes (snapshot.h).
+ *    reconciliation and after changes, at most every 2 s (snapshot.h).
  * It never calls into Unbound except through cnroute_log (see the top
  * of redis_sync.c for why that is safe across a reload).
  */

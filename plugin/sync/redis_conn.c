@@ -222,7 +222,7 @@ conn_command(const struct conn_ctx *cx, redisContext *c, uint64_t deadline,
 		snprintf(err, err_size, "%s", (*reply)->str);
 		freeReplyObject(*reply);
 		*reply = NULL;
-		return CONN_ERROR;
+		return CONN_REFUSED;
 	}
 	return CONN_OK;
 }
@@ -295,7 +295,8 @@ conn_open(const struct conn_ctx *cx, const struct redis_addr *addr,
 	}
 	if(st != CONN_OK) {
 		redisFree(c);
-		return st;
+		/* a refused AUTH or SELECT: the connection is no use */
+		return st == CONN_REFUSED ? CONN_ERROR : st;
 	}
 	*out = c;
 	return CONN_OK;

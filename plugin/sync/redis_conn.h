@@ -28,7 +28,10 @@ enum conn_status {
 	/** the connection failed or Redis did not answer in time */
 	CONN_ERROR,
 	/** the thread is asked to stop */
-	CONN_STOP
+	CONN_STOP,
+	/** Redis answered, with an error reply (conn_command only): the
+	 *  connection is fine, the command was refused */
+	CONN_REFUSED
 };
 
 /** Where Redis is, resolved: what the thread connects to. */
@@ -104,9 +107,10 @@ enum conn_status conn_reply(const struct conn_ctx *cx, redisContext *c,
 	uint64_t deadline, void **reply, char *err, size_t err_size);
 
 /**
- * Run one command (format as redisCommand) and wait for its reply; an
- * error reply is a CONN_ERROR with its text in err.
- * @return CONN_OK with *reply set (caller frees), CONN_ERROR, CONN_STOP.
+ * Run one command (format as redisCommand) and wait for its reply.
+ * @return CONN_OK with *reply set (caller frees), CONN_REFUSED for an
+ *	error reply (its text in err), CONN_ERROR (the connection failed or
+ *	timed out, err set), or CONN_STOP.
  */
 enum conn_status conn_command(const struct conn_ctx *cx, redisContext *c,
 	uint64_t deadline, redisReply **reply, char *err, size_t err_size,

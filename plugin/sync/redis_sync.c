@@ -61,11 +61,12 @@
 /** Longest wait for a reply: a Redis that takes longer is hung (or the
  *  path to it is), and the connection is dropped. */
 #define SYNC_REPLY_TIMEOUT_MS 3000
-/** The heartbeat: a PING when nothing was heard for this long. */
+/** The heartbeat: a PING when nothing was heard for this long (less
+ *  with a small max-stale: see sync_heartbeat_ms). */
 #define SYNC_HEARTBEAT_MS 1000
 /** How often the stats file is written, milliseconds. */
 #define SYNC_STATS_INTERVAL_MS 1000
-/** A snapshot is written this long after the first change it lacks. */
+/** Snapshots after changes are written at most this often. */
 #define SYNC_SNAPSHOT_DELAY_MS 2000
 /** ... and rewritten this often anyway, so the time it records (which
  *  staleness counts from after a restart) stays recent. */
@@ -152,7 +153,7 @@ struct sync_run {
 	size_t channel_prefix_len;
 	/** when Redis last answered (monotonic ms) */
 	uint64_t last_contact;
-	/** when the PING on cmd awaiting its reply was sent, 0: none */
+	/** when the PING on fetch awaiting its reply was sent, 0: none */
 	uint64_t ping_sent;
 	/** the same for sub */
 	uint64_t sub_ping_sent;
@@ -176,7 +177,11 @@ struct sync_run {
 	uint64_t snapshot_written;
 	/** a snapshot write failed (logged once until one succeeds) */
 	int snapshot_failing;
+	/** when the stats file is due (monotonic ms) */
+	uint64_t next_stats;
 };
+
+static void sync_write_stats(struct sync_run *run);
 
 /** Milliseconds on the monotonic clock. */
 static uint64_t
@@ -198,13 +203,11 @@ sync_heard(void *arg)
 /**
  * Once the data has been out of touch with Redis for longer than
  * max-stale, mark the table stale so nobody gets the CN pool (a
- * revocation made meanwhile could not have reached us). Called at least
- * every 250 ms, also while a reply is awaited.
+ * revocation made meanwhile could not have reached us).
  */
 static void
-sync_check_stale(void *arg)
+sync_check_stale(struct sync_run *run)
 {
-	struct sync_run *run = arg;
 	uint32_t max_stale = run->sync->conf->max_stale;
 
 	if(max_stale == 0 || atomic_load(&run->sync->stats->stale))
@@ -215,6 +218,40 @@ sync_check_stale(void *arg)
 	cnroute_log(CNROUTE_LOG_WARNING, "no answer from Redis for %u s "
 		"(max-stale): the table is stale, mainland clients get the "
 		"offshore pool until Redis is back", (unsigned)max_stale);
+}
+
+/**
+ * What the thread does whatever else it is doing, at least every 250 ms,
+ * also while it waits for a reply or a connection: notice staleness, and
+ * keep the stats file telling the state of things.
+ */
+static void
+sync_tick(void *arg)
+{
+	struct sync_run *run = arg;
+	uint64_t now = now_ms();
+
+	sync_check_stale(run);
+	if(now >= run->next_stats) {
+		sync_write_stats(run);
+		run->next_stats = now + SYNC_STATS_INTERVAL_MS;
+	}
+}
+
+/**
+ * How long the heartbeat lets pass without a reply before it PINGs: a
+ * second, or a third of max-stale when that is shorter, so a Redis that
+ * is merely quiet is never taken for a stale one.
+ */
+static uint64_t
+sync_heartbeat_ms(const struct sync_run *run)
+{
+	uint64_t ms = SYNC_HEARTBEAT_MS;
+	uint32_t max_stale = run->sync->conf->max_stale;
+
+	if(max_stale > 0 && (uint64_t)max_stale * 1000 / 3 < ms)
+		ms = (uint64_t)max_stale * 1000 / 3;
+	return ms < 100 ? 100 : ms;
 }
 
 /** The deadline of a reply expected now. */
@@ -370,23 +407,25 @@ sync_disconnect(struct sync_run *run)
 
 /**
  * Make sure Redis sends keyspace notifications for hash and generic
- * events (K plus A). The flags already set are kept. Failing (CONFIG
+ * events (K plus A). The flags already set are kept. A refusal (CONFIG
  * renamed away, a managed Redis) is not fatal: changes then arrive with
  * the periodic reconciliation, which is said once in the log.
- * @return CONN_STOP, or CONN_OK (whatever happened to the setting).
+ * @return CONN_OK (whatever Redis said of the setting), CONN_ERROR (no
+ *	answer: the connection is lost, err set) or CONN_STOP.
  */
 static enum conn_status
-sync_enable_notifications(struct sync_run *run)
+sync_enable_notifications(struct sync_run *run, char *err, size_t err_size)
 {
-	char err[256], flags[64];
+	char flags[64];
 	redisReply *reply;
 	enum conn_status st;
 	size_t n;
 	int need_k, need_a;
 
 	st = conn_command(&run->cx, run->cmd, reply_deadline(), &reply, err,
-		sizeof(err), "CONFIG GET notify-keyspace-events");
-	if(st == CONN_STOP)
+		err_size, "CONFIG GET notify-keyspace-events");
+	/* no answer is a connection that failed, not a CONFIG refused */
+	if(st == CONN_STOP || st == CONN_ERROR)
 		return st;
 	if(st != CONN_OK || reply->type != REDIS_REPLY_ARRAY ||
 		reply->elements != 2 || reply->element[1]->type !=
@@ -416,8 +455,8 @@ sync_enable_notifications(struct sync_run *run)
 		flags[n++] = 'A';
 	flags[n] = 0;
 	st = conn_command(&run->cx, run->cmd, reply_deadline(), &reply, err,
-		sizeof(err), "CONFIG SET notify-keyspace-events %s", flags);
-	if(st == CONN_STOP)
+		err_size, "CONFIG SET notify-keyspace-events %s", flags);
+	if(st == CONN_STOP || st == CONN_ERROR)
 		return st;
 	if(st != CONN_OK) {
 		cnroute_log(CNROUTE_LOG_WARNING, "cannot enable Redis keyspace "
@@ -572,7 +611,7 @@ sync_connect(struct sync_run *run, char *err, size_t err_size)
 		st = conn_open(&run->cx, &run->addr, conf, now_ms() +
 			SYNC_CONNECT_TIMEOUT_MS, &run->fetch, err, err_size);
 	if(st == CONN_OK)
-		st = sync_enable_notifications(run);
+		st = sync_enable_notifications(run, err, err_size);
 	if(st == CONN_OK)
 		st = sync_subscribe(run, err, err_size);
 	if(st != CONN_OK)
@@ -898,6 +937,16 @@ sync_fetch(struct sync_run *run, struct steering_writer *w, char **keys,
 {
 	size_t i;
 
+	/* the heartbeat's PONG, if one is on its way, comes first */
+	if(run->ping_sent) {
+		void *pong = NULL;
+		enum conn_status st = conn_reply(&run->cx, run->fetch,
+			reply_deadline(), &pong, err, err_size);
+		if(st != CONN_OK)
+			return st;
+		freeReplyObject(pong);
+		run->ping_sent = 0;
+	}
 	if(sync_append_hgetall(run->fetch, keys, lens, count, err,
 		err_size) != 0)
 		return CONN_ERROR;
@@ -1081,10 +1130,12 @@ sync_snapshot_if_due(struct sync_run *run)
 
 	if(!run->sync->conf->snapshot_file)
 		return;
-	/* a refresh records the time of the last contact: only worth it
-	 * while there is contact */
-	if((run->snapshot_dirty_since != 0 && now - run->snapshot_dirty_since
-		>= SYNC_SNAPSHOT_DELAY_MS) || (run->cmd != NULL &&
+	/* Changes are written at once, at most once per
+	 * SYNC_SNAPSHOT_DELAY_MS (a burst of changes, one write); a refresh
+	 * records the time of the last contact: only worth it while there
+	 * is contact. */
+	if((run->snapshot_dirty_since != 0 && now - run->snapshot_written >=
+		SYNC_SNAPSHOT_DELAY_MS) || (run->cmd != NULL &&
 		now - run->snapshot_written >= SYNC_SNAPSHOT_REFRESH_MS))
 		sync_write_snapshot(run);
 }
@@ -1195,8 +1246,10 @@ sync_lost(struct sync_run *run, const char *err)
 }
 
 /**
- * The heartbeat: a PING on cmd and on sub when nothing was heard for a
- * second, and a connection whose PING went unanswered too long is lost.
+ * The heartbeat: a PING on fetch and on sub when nothing was heard for a
+ * while (sync_heartbeat_ms), and a connection whose PING went unanswered
+ * too long is lost. Not on cmd: its reader must start each
+ * reconciliation clean (the reply arena is attached to it then).
  * @return 0, or -1 when a connection is lost (err set).
  */
 static int
@@ -1212,12 +1265,12 @@ sync_heartbeat(struct sync_run *run, char *err, size_t err_size)
 			SYNC_REPLY_TIMEOUT_MS / 1000);
 		return -1;
 	}
-	if(now - run->last_contact < SYNC_HEARTBEAT_MS)
+	if(now - run->last_contact < sync_heartbeat_ms(run))
 		return 0;
 	if(!run->ping_sent) {
-		if(redisAppendCommand(run->cmd, "PING") != REDIS_OK)
+		if(redisAppendCommand(run->fetch, "PING") != REDIS_OK)
 			goto lost;
-		st = conn_flush(&run->cx, run->cmd, reply_deadline(), err,
+		st = conn_flush(&run->cx, run->fetch, reply_deadline(), err,
 			err_size);
 		if(st != CONN_OK)
 			return -1;
@@ -1239,24 +1292,24 @@ lost:
 }
 
 /**
- * Read the replies waiting on cmd (the heartbeat's PONGs).
+ * Read the replies waiting on fetch (the heartbeat's PONGs).
  * @return 0 or -1 when the connection is lost (err set).
  */
 static int
-sync_read_cmd(struct sync_run *run, char *err, size_t err_size)
+sync_read_fetch(struct sync_run *run, char *err, size_t err_size)
 {
 	void *r;
 	int got;
 
-	if(conn_read_ready(run->cmd, err, err_size) != 0)
+	if(conn_read_ready(run->fetch, err, err_size) != 0)
 		return -1;
-	while((got = conn_take(run->cmd, &r)) > 0) {
+	while((got = conn_take(run->fetch, &r)) > 0) {
 		sync_heard(run);
 		run->ping_sent = 0;
 		freeReplyObject(r);
 	}
 	if(got < 0) {
-		snprintf(err, err_size, "%s", run->cmd->errstr);
+		snprintf(err, err_size, "%s", run->fetch->errstr);
 		return -1;
 	}
 	return 0;
@@ -1268,22 +1321,22 @@ sync_read_cmd(struct sync_run *run, char *err, size_t err_size)
  */
 static int
 sync_wait_connected(struct sync_run *run, int timeout_ms, int *sub_ready,
-	int *cmd_ready)
+	int *fetch_ready)
 {
 	struct pollfd p[3];
 
 	p[0].fd = run->sync->wake_pipe[0];
 	p[1].fd = run->sub->fd;
-	p[2].fd = run->cmd->fd;
+	p[2].fd = run->fetch->fd;
 	p[0].events = p[1].events = p[2].events = POLLIN;
 	p[0].revents = p[1].revents = p[2].revents = 0;
-	*sub_ready = *cmd_ready = 0;
+	*sub_ready = *fetch_ready = 0;
 	if(poll(p, 3, timeout_ms) < 0)
 		return 0;
 	if(p[0].revents)
 		return 1;
 	*sub_ready = p[1].revents != 0;
-	*cmd_ready = p[2].revents != 0;
+	*fetch_ready = p[2].revents != 0;
 	return 0;
 }
 
@@ -1310,7 +1363,7 @@ sync_run_init(struct sync_run *run, struct redis_sync *sync)
 	run->cx.wake_fd = sync->wake_pipe[0];
 	run->cx.heard = sync_heard;
 	run->cx.heard_arg = run;
-	run->cx.tick = sync_check_stale;
+	run->cx.tick = sync_tick;
 	run->cx.tick_arg = run;
 	run->from_snapshot = sync->from_snapshot;
 	run->snapshot_written = now_ms();
@@ -1372,6 +1425,15 @@ sync_connect_and_load(struct sync_run *run, char *err, size_t err_size)
 	return st;
 }
 
+/** A full reconciliation done: clear a stale table. */
+static void
+sync_current_again(struct sync_run *run)
+{
+	if(atomic_exchange(&run->sync->stats->stale, 0))
+		cnroute_log(CNROUTE_LOG_WARNING, "the table is current again: "
+			"mainland clients get the CN pool where filed");
+}
+
 /** The thread's body. */
 static void *
 sync_main(void *arg)
@@ -1379,8 +1441,8 @@ sync_main(void *arg)
 	struct sync_run run;
 	struct redis_sync *sync = arg;
 	char err[512];
-	int backoff = SYNC_BACKOFF_MIN_MS, sub_ready, cmd_ready;
-	uint64_t next_stats = 0, next_full = 0, next_connect = 0;
+	int backoff = SYNC_BACKOFF_MIN_MS, sub_ready, fetch_ready;
+	uint64_t next_full = 0, next_connect = 0;
 	sigset_t all_signals;
 	enum conn_status st;
 
@@ -1397,20 +1459,14 @@ sync_main(void *arg)
 	}
 
 	for(;;) {
-		uint64_t now = now_ms(), next;
+		uint64_t now = now_ms();
 		int timeout;
-		if(now >= next_stats) {
-			sync_write_stats(&run);
-			next_stats = now + SYNC_STATS_INTERVAL_MS;
-		}
-		sync_check_stale(&run);
+		sync_tick(&run);
 		sync_snapshot_if_due(&run);
 		if(!run.cmd && now < next_connect) {
-			/* waiting to retry; wake for the stats file meanwhile,
-			 * so it keeps telling the state of things */
-			next = next_stats < next_connect ? next_stats :
-				next_connect;
-			timeout = (int)(next - now);
+			/* waiting to retry; tick meanwhile, so the stats file
+			 * keeps telling the state of things */
+			timeout = (int)(next_connect - now);
 			if(timeout > 250)
 				timeout = 250;
 			if(sync_wait_idle(&run, timeout))
@@ -1433,25 +1489,27 @@ sync_main(void *arg)
 					"reachable again; table resynchronised",
 					run.addr.where);
 			run.state = SYNC_CONNECTED;
-			if(atomic_exchange(&sync->stats->stale, 0))
-				cnroute_log(CNROUTE_LOG_WARNING, "the table is "
-					"current again: mainland clients get the "
-					"CN pool where filed");
+			sync_current_again(&run);
 			atomic_store(&sync->stats->redis_connected, 1);
 			backoff = SYNC_BACKOFF_MIN_MS;
 			next_full = now_ms() + (uint64_t)sync->conf->resync_interval
 				* 1000;
 			continue;
 		}
+		/* Stale while connected (Redis hung, then answered again):
+		 * reconcile before trusting the table again. */
+		if(atomic_load(&sync->stats->stale) &&
+			now_ms() - run.last_contact < sync_heartbeat_ms(&run))
+			next_full = 0;
 		now = now_ms();
-		next = next_stats < next_full ? next_stats : next_full;
-		timeout = next > now ? (int)(next - now) : 0;
+		timeout = next_full > now ? (int)(next_full - now) : 0;
 		if(timeout > 250)
 			timeout = 250;
-		if(sync_wait_connected(&run, timeout, &sub_ready, &cmd_ready))
+		if(sync_wait_connected(&run, timeout, &sub_ready, &fetch_ready))
 			break;
-		if((cmd_ready && sync_read_cmd(&run, err, sizeof(err)) != 0) ||
-			sync_heartbeat(&run, err, sizeof(err)) != 0) {
+		if((fetch_ready && sync_read_fetch(&run, err,
+			sizeof(err)) != 0) || sync_heartbeat(&run, err,
+			sizeof(err)) != 0) {
 			sync_lost(&run, err);
 			continue;
 		}
@@ -1470,10 +1528,6 @@ sync_main(void *arg)
 			}
 		}
 		if(now_ms() >= next_full) {
-			/* the heartbeat's PONG, if one is on its way, would
-			 * land in the reconciliation's stream: wait for it */
-			if(run.ping_sent)
-				continue;
 			st = sync_full(&run, err, sizeof(err));
 			if(st == CONN_STOP)
 				break;
@@ -1481,6 +1535,7 @@ sync_main(void *arg)
 				sync_lost(&run, err);
 				continue;
 			}
+			sync_current_again(&run);
 			next_full = now_ms() + (uint64_t)sync->conf->resync_interval
 				* 1000;
 		}

@@ -150,9 +150,9 @@ cnroute_start_from_snapshot(struct cnroute_env *ce, const char *conf_path)
 
 /**
  * Keep the table for what comes next (the sync thread has stopped, so
- * nothing changes it): the snapshot file when it lacks changes, and,
- * without a snapshot file, a memfd for the next instance of the module
- * (a reload: the new instance starts from it instead of nothing).
+ * nothing changes it): the snapshot file, and, without one, a memfd for
+ * the next instance of the module (a reload: the new instance starts
+ * from it instead of nothing).
  */
 static void
 cnroute_keep_table(struct cnroute_env *ce)
@@ -164,9 +164,12 @@ cnroute_keep_table(struct cnroute_env *ce)
 	if(!steering_table_is_loaded(&ce->table))
 		return;
 	if(ce->conf.snapshot_file) {
-		if(atomic_load(&ce->sync.snapshot_dirty) && snapshot_save(
-			ce->conf.snapshot_file, &ce->table, ce->conf.key_prefix,
-			ce->conf.redis_db, data_time, err) != 0)
+		/* always: the file then records the last contact with Redis
+		 * (staleness after a restart counts from it), and exists
+		 * even when this instance started from a hand-over */
+		if(snapshot_save(ce->conf.snapshot_file, &ce->table,
+			ce->conf.key_prefix, ce->conf.redis_db, data_time,
+			err) != 0)
 			log_err("cnroute: cannot write snapshot-file %s: %s",
 				ce->conf.snapshot_file, err);
 		return;
