@@ -6,8 +6,8 @@
  * A resolver restarted while Redis is unreachable would otherwise start
  * with nothing and steer nobody until Redis came back. With snapshot-file
  * set, the sync thread writes the table to a file (atomically: a
- * temporary file, fsync, rename) after every full reconciliation and a
- * changes (at most every 2 s), and the module loads it before the first
+ * temporary file, fsync, rename) after every full reconciliation and
+ * after changes (at most every 2 s), and the module loads it before the first
  * query is decided. The same format hands the table from an instance of
  * the module to the next across "unbound-control reload".
  *
