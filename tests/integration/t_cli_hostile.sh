@@ -59,6 +59,15 @@ assert_eq "a pool of 1000 addresses: exit 2" 2 "$CTL_RC"
 assert_match "the pool refusal names the cap" "32" "$CTL_ERR"
 assert_eq "the big pool is not written" 0 "$(rcli EXISTS "${R}www.plain.example.com")"
 
+printf 'domain,icp,entity\nok.example.org,%s,OK\ngithub.io,%s,GH\n' "$ICP" "$ICP" >"$d/ps.csv"
+ctl filing import "$d/ps.csv"
+assert_eq "import with a public-suffix row: exit 2" 2 "$CTL_RC"
+assert_match "the public-suffix row reported with its line" "ps\.csv:3: domain: github\.io is a public suffix" "$CTL_ERR"
+printf 'name,cn,offshore\nwww.ok.example.org,%s,198.51.100.1\n' "\"${pool%,}\"" >"$d/bigpool.csv"
+ctl route import "$d/bigpool.csv" --force
+assert_eq "route import with a pool over the cap: exit 2" 2 "$CTL_RC"
+assert_match "the big pool reported with its line and the cap" "bigpool\.csv:2: .*32" "$CTL_ERR"
+
 # binary-safe: a NUL inside a value survives a merge (filing revoke)
 printf 'a\0b' | rcli -x HSET "${F}plain.example.com" note >/dev/null
 ctl filing revoke plain.example.com

@@ -166,6 +166,8 @@ test_text_escape(void **state)
 static void
 test_json_values(void **state)
 {
+	static const char hostile[] = "{\"a\":1},\"injected\":true,\"z\":{";
+	static const char stored[] = "{\"status\":\"active\"}";
 	struct kvlist h = { 0 };
 	json_t *v, *back;
 	char *text;
@@ -181,10 +183,10 @@ test_json_values(void **state)
 	free(text);
 	json_decref(v);
 	kvlist_free(&h);
-	v = json_from_stored("{\"a\":1},\"injected\":true,\"z\":{", 31);
+	v = json_from_stored(hostile, strlen(hostile));
 	assert_true(json_is_string(v));
 	json_decref(v);
-	v = json_from_stored("{\"status\":\"active\"}", 19);
+	v = json_from_stored(stored, strlen(stored));
 	assert_true(json_is_object(v));
 	json_decref(v);
 	v = json_from_stored("", 0);
