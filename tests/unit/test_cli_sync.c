@@ -93,6 +93,41 @@ test_truncated_feed_plan(void **state)
 	}
 }
 
+/** A feed turning active filings "pending" takes them out of service as
+ *  a revocation does: the limit counts both, not other updates. */
+static void
+test_deactivations(void **state)
+{
+	struct current_filing cur[3];
+	struct feed_entry feed[3];
+	struct sync_plan plan;
+	size_t i;
+	(void)state;
+	memset(cur, 0, sizeof(cur));
+	memset(feed, 0, sizeof(feed));
+	for(i = 0; i < 3; i++) {
+		cur[i].domain = xasprintf("p%zu.example.net", i);
+		kvlist_set(&cur[i].hash, "status", "active");
+		kvlist_set(&cur[i].hash, "icp", "1");
+		kvlist_set(&cur[i].hash, "entity", "E");
+		feed[i].domain = cur[i].domain;
+		kvlist_copy(&feed[i].fields, &cur[i].hash);
+	}
+	kvlist_set(&feed[0].fields, "status", "pending");
+	kvlist_set(&feed[1].fields, "status", "revoked");
+	kvlist_set(&feed[2].fields, "entity", "New name");
+	sync_plan_compute(feed, 3, cur, 3, &plan);
+	assert_int_equal(plan.count, 3);
+	assert_int_equal(sync_plan_count(&plan, PLAN_REVOKE), 1);
+	assert_int_equal(sync_plan_deactivations(&plan), 2);
+	sync_plan_free(&plan);
+	for(i = 0; i < 3; i++) {
+		kvlist_free(&feed[i].fields);
+		free(cur[i].domain);
+		kvlist_free(&cur[i].hash);
+	}
+}
+
 /** The re-check: a filing changed, created or deleted since the plan is
  *  not current any more. */
 static void
@@ -201,6 +236,7 @@ main(void)
 		cmocka_unit_test(test_revoke_limit_default),
 		cmocka_unit_test(test_revoke_limit_spec),
 		cmocka_unit_test(test_truncated_feed_plan),
+		cmocka_unit_test(test_deactivations),
 		cmocka_unit_test(test_item_recheck),
 		cmocka_unit_test(test_kvlist_binary),
 		cmocka_unit_test(test_text_escape),

@@ -210,6 +210,31 @@ sync_plan_count(const struct sync_plan *plan, enum plan_kind kind)
 }
 
 size_t
+sync_plan_deactivations(const struct sync_plan *plan)
+{
+	size_t i, n = 0;
+	for(i = 0; i < plan->count; i++) {
+		const struct plan_item *it = &plan->items[i];
+		struct kvlist after = { 0 };
+		size_t k;
+		if(it->kind == PLAN_REVOKE) {
+			n++;
+			continue;
+		}
+		if(it->kind != PLAN_UPDATE || !is_active(&it->seen))
+			continue;
+		kvlist_copy(&after, &it->seen);
+		for(k = 0; k < it->fields.count; k++)
+			kvlist_set_len(&after, it->fields.items[k].name,
+				it->fields.items[k].value,
+				it->fields.items[k].value_len);
+		n += !is_active(&after);
+		kvlist_free(&after);
+	}
+	return n;
+}
+
+size_t
 sync_plan_count_state(const struct sync_plan *plan, enum plan_state state)
 {
 	size_t i, n = 0;
@@ -600,7 +625,7 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 	}
 	sync_plan_compute(feed, nfeed, cur, ncur, &plan);
 	active = count_active(cur, ncur);
-	revokes = sync_plan_count(&plan, PLAN_REVOKE);
+	revokes = sync_plan_deactivations(&plan);
 	if(allow_empty && max_revoke == NULL)
 		limit = active;
 	else
@@ -611,8 +636,8 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 			"is really meant)", path, revokes);
 		rc = CLI_REFUSED;
 	} else if(revokes > limit) {
-		cli_error("%s: the plan would revoke %zu of the %zu active "
-			"filings, more than the limit of %zu (%s): refused, "
+		cli_error("%s: the plan would revoke (or make not active) "
+			"%zu of the %zu active filings, more than the limit of %zu (%s): refused, "
 			"nothing written; a truncated feed? If the revocations "
 			"are meant, allow them with --max-revoke %zu (or a "
 			"percentage, N%%)", path, revokes, active, limit,

@@ -108,6 +108,13 @@ void sync_plan_free(struct sync_plan *plan);
 /** Count the items of a kind. */
 size_t sync_plan_count(const struct sync_plan *plan, enum plan_kind kind);
 
+/**
+ * The changes that take an active filing out of service: revocations, and
+ * updates to another status (a feed saying "pending"). These are what the
+ * revocation limit counts.
+ */
+size_t sync_plan_deactivations(const struct sync_plan *plan);
+
 /** Count the items in a state. */
 size_t sync_plan_count_state(const struct sync_plan *plan,
 	enum plan_state state);
