@@ -128,6 +128,28 @@ test_deactivations(void **state)
 	}
 }
 
+/** A status read with its length: "active" followed by a NUL is not an
+ *  active filing (the module reads it as invalid), so it is not counted
+ *  nor revoked as one. */
+static void
+test_status_binary(void **state)
+{
+	struct current_filing cur = { NULL, { 0 } };
+	struct sync_plan plan;
+	(void)state;
+	cur.domain = xstrdup("nul.example.net");
+	kvlist_set_len(&cur.hash, "status", "active\0x", 8);
+	sync_plan_compute(NULL, 0, &cur, 1, &plan);
+	assert_int_equal(plan.count, 0);
+	sync_plan_free(&plan);
+	kvlist_set(&cur.hash, "status", "active");
+	sync_plan_compute(NULL, 0, &cur, 1, &plan);
+	assert_int_equal(sync_plan_count(&plan, PLAN_REVOKE), 1);
+	sync_plan_free(&plan);
+	free(cur.domain);
+	kvlist_free(&cur.hash);
+}
+
 /** The re-check: a filing changed, created or deleted since the plan is
  *  not current any more. */
 static void
@@ -237,6 +259,7 @@ main(void)
 		cmocka_unit_test(test_revoke_limit_spec),
 		cmocka_unit_test(test_truncated_feed_plan),
 		cmocka_unit_test(test_deactivations),
+		cmocka_unit_test(test_status_binary),
 		cmocka_unit_test(test_item_recheck),
 		cmocka_unit_test(test_kvlist_binary),
 		cmocka_unit_test(test_text_escape),

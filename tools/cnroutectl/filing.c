@@ -340,9 +340,9 @@ filing_status_cmd(struct cli *cli, int argc, char **argv, const char *sub)
 		printf("filing %s: already %s, nothing written\n", domain,
 			status);
 	} else {
-		const char *old = kvlist_get(&op.old, "status");
-		printf("filing %s: %s -> %s\n", domain, old ? old : "(none)",
-			status);
+		char *old = kvlist_shown(&op.old, "status", "(none)");
+		printf("filing %s: %s -> %s\n", domain, old, status);
+		free(old);
 	}
 	store_ops_free(&op, 1);
 	return rc;

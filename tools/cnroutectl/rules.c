@@ -131,7 +131,7 @@ route_fields_check(const struct kvlist *fields, int *cn_nonempty, char *err)
 		rf[n].name = fields->items[i].name;
 		rf[n].name_len = strlen(fields->items[i].name);
 		rf[n].value = fields->items[i].value;
-		rf[n].value_len = strlen(fields->items[i].value);
+		rf[n].value_len = fields->items[i].value_len;
 		n++;
 	}
 	if(route_parse(rf, n, &route, err) != 0)

@@ -98,9 +98,11 @@ plan_add(struct sync_plan *plan, enum plan_kind kind, const char *domain,
 static int
 is_active(const struct kvlist *h)
 {
-	const char *s = kvlist_get(h, "status");
+	size_t len;
+	const char *s = kvlist_get_len(h, "status", &len);
 	enum filing_status st;
-	return s != NULL && filing_status_parse(s, strlen(s), &st) == 0 &&
+	/* with its length: "active" followed by a NUL is not active */
+	return s != NULL && filing_status_parse(s, len, &st) == 0 &&
 		st == FILING_ACTIVE;
 }
 
