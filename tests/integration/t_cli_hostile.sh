@@ -29,6 +29,20 @@ assert_match "CSV: three rows added" "3 added" "$CTL_OUT"
 ctl sync --feed "$d/hash.csv" --dry-run
 assert_match "sync of the same file: nothing revoked" "0 to revoke, 3 unchanged" "$CTL_OUT"
 
+# a spreadsheet export: BOM, CRLF, a quoted line break (a control
+# character in an entity: reported), '#' in every column that can hold it
+# (a '#pending' status is reported too), every row imported or reported
+printf '\xef\xbb\xbf# comment before the header\r\nstatus,registrant,entity,icp,domain\r\nactive,R,"#multi\r\nline",%s,multi.example.com\r\n#pending,R,E,%s,badstatus.example.com\r\nactive,#reg,"#1 Co, ""quoted"" #",%s,crlf.example.com\r\n' "$ICP" "$ICP" "$ICP" >"$d/sheet.csv"
+ctl filing import "$d/sheet.csv"
+assert_eq "spreadsheet CSV with two bad rows: exit 2" 2 "$CTL_RC"
+assert_match "the multi-line entity reported with its first line" "sheet\.csv:3: entity: control character" "$CTL_ERR"
+assert_match "the '#pending' row reported with its line" "sheet\.csv:5: status: '#pending'" "$CTL_ERR"
+ctl filing import "$d/sheet.csv" --skip-invalid
+assert_eq "spreadsheet CSV --skip-invalid: exit 0" 0 "$CTL_RC"
+assert_eq "'#' as the registrant's first character kept" "#reg" "$(rcli HGET "${F}crlf.example.com" registrant)"
+assert_eq "quoted commas, quotes and '#' kept" '#1 Co, "quoted" #' "$(rcli HGET "${F}crlf.example.com" entity)"
+rcli DEL "${F}crlf.example.com" >/dev/null
+
 # JSON lines: invalid UTF-8, a number for a string, duplicate keys
 printf '{"domain":"u1.example.com","icp":"%s","entity":"U1"}\n{"domain":"u2.example.com","icp":"%s","entity":"Bad \xff\xfe"}\n{"domain":"u3.example.com","icp":12345678,"entity":"U3"}\n{"domain":"u4.example.com","domain":"u5.example.com","icp":"%s","entity":"U4"}\n' "$ICP" "$ICP" "$ICP" >"$d/u.jsonl"
 ctl filing import "$d/u.jsonl"
