@@ -115,4 +115,26 @@ assert_match "the plan says what was applied, in how many transactions" "applied
 assert_eq "45 revoked" 45 "$(for i in $(seq 6 50); do rcli HGET "${F}d$i.example.net" status; done | grep -c revoked)"
 assert_eq "the feed's filings kept" active "$(rcli HGET "${F}d5.example.net" status)"
 assert_eq "one audit entry per change" $((audit0 + 45)) "$(rcli XLEN "${IT_PREFIX}audit")"
+
+# a change made while the sync runs is never overwritten: Redis pauses
+# writes, the sync plans (reads) and blocks in its first chunk's EXEC; the
+# last domain of the plan is then changed (that write waits behind the
+# EXEC); its chunk re-reads it under its own WATCH and skips it
+rcli DEL $(rcli --scan --pattern "${F}*") >/dev/null
+for i in $(seq -w 1 20); do echo "HSET ${F}c$i.example.net status active icp $ICP entity E$i"; done | rcli >/dev/null
+{ echo "domain,icp,entity"; echo "c01.example.net,$ICP,E01"; } >"$d/one.csv"
+in_multi() { rcli CLIENT LIST | grep -q 'flags=x'; }
+rcli CLIENT PAUSE 1500 WRITE >/dev/null
+"$CNROUTECTL" -c "$IT_WORK/cli.conf" sync --feed "$d/one.csv" --max-revoke 100% \
+	--chunk-size 1 >"$d/conc.out" 2>&1 &
+cpid=$!
+wait_until 1200 in_multi || diag "the sync was not seen in a transaction"
+rcli HSET "${F}c20.example.net" status pending >/dev/null
+wait $cpid
+crc=$? out=$(cat "$d/conc.out")
+assert_eq "concurrent change: the sync exits 0" 0 "$crc"
+assert_match "concurrent change: the plan says one change was skipped" "applied 18 of 19 changes in 18 transactions; skipped" "$out"
+assert_match "concurrent change: c20 listed as skipped" "revoke +c20\.example\.net +revoked +skipped" "$out"
+assert_eq "concurrent change: the filing changed during the sync is kept" pending "$(rcli HGET "${F}c20.example.net" status)"
+assert_eq "concurrent change: the others revoked" 18 "$(for i in $(seq -w 2 19); do rcli HGET "${F}c$i.example.net" status; done | grep -c revoked)"
 it_done

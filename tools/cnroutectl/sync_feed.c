@@ -486,7 +486,8 @@ chunk_recheck(void *ctx, struct store_op *ops, size_t n, char *const *guards,
 
 /**
  * Apply the plan, chunk changes a transaction.
- * @param transactions: out, the transactions committed.
+ * @param transactions: out, the transactions committed (a chunk whose
+ *	changes were all skipped commits none).
  * @return CLI code (items' states say what was written).
  */
 static int
@@ -523,7 +524,12 @@ apply_plan(struct store *s, struct sync_plan *plan, size_t chunk,
 				"transactions)", err, start, plan->count,
 				*transactions);
 		} else {
-			(*transactions)++;
+			/* a chunk whose changes were all skipped wrote nothing */
+			for(i = 0; i < n; i++)
+				if(plan->items[start + i].state ==
+					PLAN_APPLIED)
+					break;
+			*transactions += i < n;
 		}
 		store_ops_free(ops, n);
 		free(ops);
