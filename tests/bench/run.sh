@@ -587,7 +587,8 @@ if ! skipped startup; then
 	sleep 1
 	taskset -c $CPU_GEN "$OUT/revoke_probe" "${UB_PORT[big]}" "$REDIS_PORT" "$PREFIX" \
 		40000 100 >"$WORK/revoke.full" || die "revoke_probe: $(tail -3 "$WORK/revoke.full")"
-	wait_until 600000 test "$(modstat big full_syncs)" -gt "$f0" || die "no second reconciliation"
+	wait_until 600000 test "$(modstat big full_syncs)" -gt "$f0" ||
+		die "no second reconciliation (full_syncs was '$f0', now '$(modstat big full_syncs)')"
 	FULL_MS=$(grep -o 'reconciled with Redis.*in [0-9]* ms' "${UB_DIR[big]}/unbound.log" |
 		tail -1 | sed 's/.*in \([0-9]*\) ms/\1/')
 	FULL_SYNC_CPU=$(($(sync_cpu_ms big) - c0)) FULL_REDIS_CPU=$(($(redis_cpu_ms) - r0))
