@@ -76,6 +76,7 @@ wait_until 10000 bash -c "[[ \$(redis-cli -p $SPORT SENTINEL replicas main | gre
 	diag "sentinel does not list two replicas yet"
 
 filing fl.example.com active
+filing lost.example.com active
 route www.fl.example.com 192.0.2.120 198.51.100.120 30
 route www2.fl.example.com 192.0.2.121 198.51.100.121 30
 printf '%s\n' "$PASS" >"$IT_WORK/redis.pass"
@@ -92,8 +93,8 @@ it_start_unbound a "redis-server=127.0.0.1:$PORT_r1 127.0.0.1:$PORT_r2" \
 	"${COMMON[@]}" fleet-status=yes
 it_start_unbound b "redis-server=127.0.0.1:$PORT_r2 127.0.0.1:$PORT_r1" \
 	"${COMMON[@]}" fleet-status=yes
-it_wait_loaded a 2 1
-it_wait_loaded b 2 1
+it_wait_loaded a 2 2
+it_wait_loaded b 2 2
 CN=(--ecs 1.0.1.0/24)
 expect "a: CN gets cn from its replica" "$(res NOERROR A:192.0.2.120)" --inst a "${CN[@]}" www.fl.example.com A
 expect "b: CN gets cn from its replica" "$(res NOERROR A:192.0.2.120)" --inst b "${CN[@]}" www.fl.example.com A
@@ -119,7 +120,7 @@ assert_eq "a: status redis=up" up "$(field redis)"
 assert_eq "a: status names its replica" "127.0.0.1:$PORT_r1" "$(field server)"
 assert_eq "a: status changes=tracking" tracking "$(field changes)"
 assert_eq "a: status routes=2" 2 "$(field routes)"
-assert_eq "a: status filings=1" 1 "$(field filings)"
+assert_eq "a: status filings=2" 2 "$(field filings)"
 assert_eq "a: status stale=no" no "$(field stale)"
 assert_le "a: status contact-age <= 2 s (heartbeat every second)" 2 "$(field contact-age)"
 status b
@@ -132,16 +133,27 @@ sleep 1.1
 status a
 assert_ge "status is not cached: 'now' moves" "$((age1 + 1))" "$(field now)"
 
-# revocation on the primary reaches both resolvers through the replicas
+# the CLI: pointed at a replica only, a write is refused with a hint
+it_cli_conf "redis-server=127.0.0.1:$PORT_r1"
+ctl filing revoke fl.example.com
+assert_eq "CLI on a replica without redis-sentinel: refused" 1 "$((CTL_RC != 0))"
+assert_match "CLI on a replica: the error says to set redis-primary or redis-sentinel" "READONLY.*redis-primary or redis-sentinel" "$CTL_ERR"
+# with Sentinel it finds the primary
+it_cli_conf "redis-server=127.0.0.1:$PORT_r1" "redis-sentinel=127.0.0.1:$SPORT" redis-sentinel-master=main
+
+# revocation through the CLI (primary found via Sentinel) reaches both
+# resolvers through the replicas
 t0=$(now_ms)
-filing fl.example.com revoked
+ctl filing revoke fl.example.com
+assert_eq "CLI revoke via Sentinel: exit 0 ($CTL_ERR)" 0 "$CTL_RC"
 for n in a b; do
 	eventually "$n: revocation on the primary reaches the resolver within 1 s" 1000 \
 		"$(res NOERROR A:198.51.100.120)" --inst "$n" "${CN[@]}" www.fl.example.com A
 done
 status a
 assert_ge "a: status last-change is the revocation's time" $((t0 / 1000)) "$(field last-change)"
-filing fl.example.com active
+ctl filing restore fl.example.com
+assert_eq "CLI restore via Sentinel: exit 0 ($CTL_ERR)" 0 "$CTL_RC"
 for n in a b; do
 	eventually "$n: restore reaches the resolver within 1 s" 1000 \
 		"$(res NOERROR A:192.0.2.120)" --inst "$n" "${CN[@]}" www.fl.example.com A
@@ -173,11 +185,64 @@ wait_until 20000 bash -c "[[ \$(redis-cli -p $new role | head -1) == master ]]"
 RPORT=$new
 wait_until 20000 bash -c "redis-cli -p $new HSET ${IT_PREFIX}probe:x v 1 >/dev/null 2>&1 && [[ \$(redis-cli -p $PORT_r2 info replication | grep -c 'master_link_status:up') == 1 || $new == $PORT_r2 ]]"
 sleep 1
-filing fl.example.com revoked
+ctl filing revoke fl.example.com
+assert_eq "after failover: CLI revoke goes to the new primary (exit 0: $CTL_ERR)" 0 "$CTL_RC"
+assert_eq "after failover: the new primary holds the revocation" revoked \
+	"$(redis-cli -p "$new" HGET "${IT_PREFIX}filing:fl.example.com" status)"
 for n in a b; do
 	eventually "after failover: revocation on the new primary reaches $n within 2 s" 2000 \
 		"$(res NOERROR A:198.51.100.120)" --inst "$n" "${CN[@]}" www.fl.example.com A
 done
+
+# a failover in the middle of a write: the CLI asks Sentinel again and
+# redoes it; the write is neither lost nor doubled in the audit trail
+ctl filing restore fl.example.com
+audit_count() { # PORT: audit entries revoking mid.example.com's filing
+	redis-cli -p "$1" XRANGE "${IT_PREFIX}audit" - + | awk -v k="${IT_PREFIX}filing:mid.example.com" \
+		'{ a[NR] = $0 } END { for (i = 3; i <= NR; i++) if (a[i] == k && a[i-1] == "key" && a[i-2] ~ /revoke/) c++; print c + 0 }'
+}
+# let the replicas settle on the new primary first
+before=$(primary_port)
+wait_until 20000 bash -c "[[ \$(redis-cli -p $before info replication | grep -c '^slave[0-9]*:.*state=online') -ge 2 ]]" ||
+	diag "the new primary $before has fewer than two replicas online"
+ctl filing set mid.example.com --icp "京ICP备12345678号-2" --entity "Mid Ltd" --status active
+assert_eq "filing written via Sentinel ($CTL_ERR)" 0 "$CTL_RC"
+redis-cli -p "$SPORT" SENTINEL FAILOVER main >/dev/null &
+fpid=$!
+sleep 0.05
+ctl filing revoke mid.example.com
+wait "$fpid"
+assert_eq "revoke during a failover: exit 0 ($CTL_ERR)" 0 "$CTL_RC"
+wait_until 20000 bash -c "[[ \$(redis-cli -p $SPORT SENTINEL get-master-addr-by-name main | sed -n 2p) != $before ]]"
+after=$(primary_port)
+wait_until 20000 bash -c "[[ \$(redis-cli -p $after role | head -1) == master ]]"
+diag "failover during the write: $before -> $after; CLI said: $CTL_ERR"
+assert_eq "revoke during a failover: not lost (the new primary has it)" revoked \
+	"$(redis-cli -p "$after" HGET "${IT_PREFIX}filing:mid.example.com" status)"
+assert_eq "revoke during a failover: one audit entry of the revocation, not two" 1 "$(audit_count "$after")"
+
+# the primary dies with a write no replica has yet: the CLI waits for a
+# replica, notices the primary gone, asks Sentinel for the new one and
+# writes again: not lost
+cur=$(primary_port)
+wait_until 20000 bash -c "[[ \$(redis-cli -p $cur info replication | grep -c '^slave[0-9]*:.*state=online') -ge 2 ]]" ||
+	diag "primary $cur has fewer than two replicas online"
+mapfile -t reps < <(redis-cli -p "$cur" info replication | sed -n 's/^slave[0-9]*:ip=[^,]*,port=\([0-9]*\),.*/\1/p')
+rep_pids=()
+for p in "${reps[@]}"; do rep_pids+=("$(redis-cli -p "$p" info server | sed -n 's/^process_id:\([0-9]*\).*/\1/p' | tr -d '\r')"); done
+kill -STOP "${rep_pids[@]}"
+( ctl filing revoke lost.example.com 2>/dev/null; echo "$CTL_RC" >"$IT_WORK/lost.rc"; echo "$CTL_ERR" >"$IT_WORK/lost.err" ) &
+cpid=$!
+filing_written() { [[ $(redis-cli -p "$cur" HGET "${IT_PREFIX}filing:lost.example.com" status) == revoked ]]; }
+wait_until 5000 filing_written || diag "the CLI did not write to $cur"
+cur_pid=$(redis-cli -p "$cur" info server | sed -n 's/^process_id:\([0-9]*\).*/\1/p' | tr -d '\r')
+kill -KILL "$cur_pid"
+kill -CONT "${rep_pids[@]}"
+wait "$cpid"
+assert_eq "primary died before replicating: the CLI still exits 0 ($(cat "$IT_WORK/lost.err"))" 0 "$(cat "$IT_WORK/lost.rc")"
+np=$(primary_port)
+assert_eq "primary died before replicating: the new primary ($np) has the revocation" revoked \
+	"$(redis-cli -p "$np" HGET "${IT_PREFIX}filing:lost.example.com" status)"
 
 # fleet-status is off by default: the question is not the module's
 it_start_unbound c "redis-server=127.0.0.1:$PORT_r2" "${COMMON[@]}"

@@ -11,10 +11,18 @@
 #include <time.h>
 #include <unistd.h>
 #include "json_out.h"
+#include "primary.h"
 #include "redis_store.h"
 
 /** Seconds to wait for the connection and for each reply. */
 #define STORE_TIMEOUT_S 5
+/** Seconds store_apply keeps redoing a write while the primary moves
+ *  (Sentinel's failover takes a few seconds). */
+#define STORE_FAILOVER_S 30
+/** Pause between asking Sentinel again, milliseconds. */
+#define STORE_FAILOVER_PAUSE_MS 500
+/** With Sentinel, how long a write waits to reach a replica, ms. */
+#define STORE_REPLICA_WAIT_MS 1000
 /** Times store_apply redoes a batch whose watched keys changed. */
 #define STORE_RETRIES 5
 /** Keys fetched per SCAN step. */
@@ -86,29 +94,48 @@ store_login(struct store *s, const struct cnroute_conf *conf, char *err)
 	return CLI_OK;
 }
 
-int
-store_connect(struct store **out, const struct cnroute_conf *conf, char *err)
+/**
+ * (Re)open the connection to the primary (primary.c: named, or asked of
+ * Sentinel), AUTH and SELECT. @return CLI_OK or CLI_REDIS with err set.
+ */
+static int
+store_open(struct store *s, char *err)
 {
 	struct timeval tv = { STORE_TIMEOUT_S, 0 };
-	struct store *s = xmalloc(sizeof(*s));
-	memset(s, 0, sizeof(*s));
-	*out = NULL;
-	if(conf->redis_unix != NULL)
-		s->rc = redisConnectUnixWithTimeout(conf->redis_unix, tv);
+	struct conf_server primary;
+	char why[STORE_ERR_MAX - 16];
+
+	if(s->rc != NULL) {
+		redisFree(s->rc);
+		s->rc = NULL;
+	}
+	if(primary_locate(s->conf, &primary, why, sizeof(why)) != 0) {
+		snprintf(err, STORE_ERR_MAX, "no primary: %s", why);
+		return CLI_REDIS;
+	}
+	conf_server_format(&primary, s->where, sizeof(s->where));
+	if(primary.unix_path != NULL)
+		s->rc = redisConnectUnixWithTimeout(primary.unix_path, tv);
 	else
-		s->rc = redisConnectWithTimeout(conf->redis_host,
-			conf->redis_port, tv);
+		s->rc = redisConnectWithTimeout(primary.host, primary.port, tv);
+	conf_server_free(&primary);
 	if(s->rc == NULL || s->rc->err) {
-		snprintf(err, STORE_ERR_MAX, "redis unreachable at %s%s%d: %s",
-			conf->redis_unix ? conf->redis_unix :
-			conf->redis_host, conf->redis_unix ? "" : ":",
-			conf->redis_unix ? 0 : conf->redis_port,
-			s->rc ? s->rc->errstr : "out of memory");
-		store_close(s);
+		snprintf(err, STORE_ERR_MAX, "redis unreachable at %s: %s",
+			s->where, s->rc ? s->rc->errstr : "out of memory");
 		return CLI_REDIS;
 	}
 	redisSetTimeout(s->rc, tv);
-	if(store_login(s, conf, err) != CLI_OK) {
+	return store_login(s, s->conf, err);
+}
+
+int
+store_connect(struct store **out, const struct cnroute_conf *conf, char *err)
+{
+	struct store *s = xmalloc(sizeof(*s));
+	memset(s, 0, sizeof(*s));
+	*out = NULL;
+	s->conf = conf;
+	if(store_open(s, err) != CLI_OK) {
 		store_close(s);
 		return CLI_REDIS;
 	}
@@ -750,16 +777,115 @@ apply_once(struct store *s, struct store_op *ops, size_t n,
 	return rc;
 }
 
+/**
+ * With Sentinel, wait until the write is on at least one replica (WAIT):
+ * replication is asynchronous, and a failover that promotes a replica the
+ * write has not reached loses it. WAIT covers every write this connection
+ * made, so it is asked again on the same connection while that one lasts.
+ * @return 1 when a replica has it (or the primary has none connected), 0
+ *	when none confirmed it by the deadline, -1 when the connection failed
+ *	or the server is no longer the primary (a failover happened: the
+ *	write must be checked on the new primary).
+ */
+static int
+store_replicated(struct store *s, time_t give_up)
+{
+	redisReply *r;
+	int rc = 0;
+
+	if(s->conf->redis_sentinel_count == 0)
+		return 1;
+	while(rc == 0 && time(NULL) < give_up) {
+		r = redisCommand(s->rc, "WAIT 1 %d", STORE_REPLICA_WAIT_MS);
+		if(r == NULL || r->type == REDIS_REPLY_ERROR)
+			rc = -1;
+		else if(r->type == REDIS_REPLY_INTEGER && r->integer > 0)
+			rc = 1;
+		freeReplyObject(r);
+		if(rc != 0)
+			break;
+		r = redisCommand(s->rc, "INFO replication");
+		/* no replica at all: nothing to wait for */
+		if(r != NULL && r->type == REDIS_REPLY_STRING &&
+			strstr(r->str, "connected_slaves:0\r") != NULL)
+			rc = 1;
+		else if(r == NULL || r->type != REDIS_REPLY_STRING ||
+			strstr(r->str, "role:master\r") == NULL)
+			rc = -1;
+		freeReplyObject(r);
+		if(rc == 0)
+			fprintf(stderr, "cnroutectl: written to %s, not yet on "
+				"any replica; waiting\n", s->where);
+	}
+	return rc;
+}
+
+/**
+ * Reopen the connection to the primary after it failed or moved, asking
+ * again until the deadline (a failover takes a few seconds).
+ * @return CLI_OK or CLI_REDIS with err set.
+ */
+static int
+store_reopen(struct store *s, time_t give_up, char *err)
+{
+	for(;;) {
+		usleep(STORE_FAILOVER_PAUSE_MS * 1000);
+		if(store_open(s, err) == CLI_OK)
+			return CLI_OK;
+		if(time(NULL) >= give_up)
+			return CLI_REDIS;
+		fprintf(stderr, "cnroutectl: %s; asking again\n", err);
+	}
+}
+
 int
 store_apply(struct store *s, struct store_op *ops, size_t n,
 	char *const *guards, size_t nguards, store_check_fn check, void *ctx,
 	char *err)
 {
-	int attempt, rc = CLI_REDIS;
+	int attempt, rc = CLI_REDIS, replicated;
+	time_t give_up = time(NULL) + STORE_FAILOVER_S;
 	if(n == 0 && nguards == 0)
 		return check ? check(ctx, ops, 0, NULL, NULL, 0, err) : CLI_OK;
 	for(attempt = 0; attempt < STORE_RETRIES; attempt++) {
 		rc = apply_once(s, ops, n, guards, nguards, check, ctx, err);
+		if(rc == CLI_REDIS && s->conf->redis_sentinel_count > 0 &&
+			primary_moved(err) && time(NULL) < give_up) {
+			/* The primary may have moved (a failover): ask Sentinel
+			 * again and redo the write, computed anew from what the
+			 * primary holds, so a write that landed before the
+			 * connection was lost is found done, not doubled. */
+			fprintf(stderr, "cnroutectl: %s; asking Sentinel for the "
+				"primary again\n", err);
+			if(store_reopen(s, give_up, err) != CLI_OK)
+				return CLI_REDIS;
+			attempt--;
+			continue;
+		}
+		if(rc == CLI_REDIS && strstr(err, "READONLY") != NULL)
+			snprintf(err + strlen(err), STORE_ERR_MAX - strlen(err),
+				" (%s is a replica: set redis-primary or "
+				"redis-sentinel in the configuration)", s->where);
+		if(rc == CLI_OK && (replicated = store_replicated(s,
+			give_up)) <= 0) {
+			if(replicated == 0 || time(NULL) >= give_up) {
+				snprintf(err, STORE_ERR_MAX, "written to the "
+					"primary %s, but no replica confirmed it "
+					"within %d s", s->where, STORE_FAILOVER_S);
+				return CLI_REDIS;
+			}
+			/* The primary failed or changed before a replica had
+			 * the write: ask Sentinel again and recompute on the
+			 * new primary (found done, nothing is written twice;
+			 * found lost, it is written again). */
+			fprintf(stderr, "cnroutectl: %s stopped being the "
+				"primary before a replica had the write; asking "
+				"Sentinel again\n", s->where);
+			if(store_reopen(s, give_up, err) != CLI_OK)
+				return CLI_REDIS;
+			attempt--;
+			continue;
+		}
 		if(rc != 1)
 			return rc;
 	}

@@ -24,8 +24,12 @@
 
 /** A connection. */
 struct store {
-	/** the hiredis connection */
+	/** the hiredis connection, to the primary */
 	redisContext *rc;
+	/** the configuration (where the primary is, AUTH, SELECT) */
+	const struct cnroute_conf *conf;
+	/** the primary connected to, printable ("10.0.0.1:6379") */
+	char where[300];
 	/** key prefix, e.g. "cnroute:" */
 	char *prefix;
 	/** who makes the changes, for the audit trail */
