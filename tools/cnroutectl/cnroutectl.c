@@ -31,7 +31,7 @@ static const char usage_main[] =
 	"Options: -c FILE (cnroute.conf; default $CNROUTE_CONF, else "
 	CNROUTE_CONF_DEFAULT ")\n"
 	"         --json (machine-readable output of list, show, explain, "
-	"check, audit,\n         sync --dry-run, probe)\n"
+	"check, audit,\n         sync --dry-run, probe, fleet)\n"
 	"Exit codes: 0 ok, 1 usage, 2 invalid input, 3 refused by a rule, "
 	"4 Redis unreachable,\n            5 a resolver of the fleet not fine.\n";
 
