@@ -4,7 +4,7 @@
  *
  * Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
  *
- * The status question goes to each resolver in turn (2 s, one retry):
+ * The status question goes to every resolver at once (2 s, one retry):
  * the question is answered by the module itself, so a resolver that
  * takes longer is not answering. A resolver that answers without the
  * status (fleet-status off, another resolver) counts as not answering
@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,50 @@ fleet_list_add(struct fleet_list *l, const struct dns_server *sv)
 		fleet_oom();
 	l->items = items;
 	l->items[l->count++] = *sv;
+}
+
+/** One thread of fleet_parallel. */
+struct fleet_job {
+	/** the function */
+	void (*fn)(void *arg, size_t i);
+	/** its argument */
+	void *arg;
+	/** the index this thread runs */
+	size_t i;
+};
+
+/** Thread body: run one job. */
+static void *
+fleet_job_run(void *p)
+{
+	struct fleet_job *job = p;
+	job->fn(job->arg, job->i);
+	return NULL;
+}
+
+void
+fleet_parallel(size_t n, void (*fn)(void *arg, size_t i), void *arg)
+{
+	struct fleet_job jobs[FLEET_THREADS];
+	pthread_t threads[FLEET_THREADS];
+	int started[FLEET_THREADS];
+	size_t at, k, batch;
+	for(at = 0; at < n; at += batch) {
+		batch = n - at < FLEET_THREADS ? n - at : FLEET_THREADS;
+		for(k = 0; k < batch; k++) {
+			jobs[k].fn = fn;
+			jobs[k].arg = arg;
+			jobs[k].i = at + k;
+			/* no thread to be had: run it here, in turn */
+			started[k] = pthread_create(&threads[k], NULL,
+				fleet_job_run, &jobs[k]) == 0;
+			if(!started[k])
+				fn(arg, at + k);
+		}
+		for(k = 0; k < batch; k++)
+			if(started[k])
+				pthread_join(threads[k], NULL);
+	}
 }
 
 /**
@@ -564,6 +609,22 @@ fleet_report_json(const struct fleet_report *r)
 	return o;
 }
 
+/** The resolvers asked in parallel, and their outcomes. */
+struct fleet_status_job {
+	/** the resolvers */
+	const struct fleet_list *list;
+	/** one report each, in the order of the list */
+	struct fleet_report *reports;
+};
+
+/** fleet_parallel body: ask resolver i. */
+static void
+fleet_status_job(void *arg, size_t i)
+{
+	struct fleet_status_job *job = arg;
+	fleet_ask_status(&job->list->items[i], &job->reports[i]);
+}
+
 /** "fleet status". */
 static int
 fleet_cmd_status(struct cli *cli, int argc, char **argv)
@@ -571,7 +632,7 @@ fleet_cmd_status(struct cli *cli, int argc, char **argv)
 	const struct opt_spec specs[] = { { NULL, 0, NULL, NULL } };
 	struct fleet_list list = { NULL, 0 };
 	struct opts_pos pos;
-	struct fleet_report r;
+	struct fleet_status_job job;
 	struct strbuf failed = { 0 };
 	json_t *all = NULL;
 	size_t i, nfailed = 0;
@@ -589,22 +650,25 @@ fleet_cmd_status(struct cli *cli, int argc, char **argv)
 	}
 	if(cli->json && (all = json_array()) == NULL)
 		fleet_oom();
+	job.list = &list;
+	job.reports = xmalloc(list.count * sizeof(*job.reports));
+	fleet_parallel(list.count, fleet_status_job, &job);
 	for(i = 0; i < list.count; i++) {
-		fleet_ask_status(&list.items[i], &r);
+		const struct fleet_report *r = &job.reports[i];
 		if(cli->json) {
-			if(json_array_append_new(all, fleet_report_json(&r)) !=
+			if(json_array_append_new(all, fleet_report_json(r)) !=
 				0)
 				fleet_oom();
 		} else {
-			fleet_print_line(&r);
-			fflush(stdout);
+			fleet_print_line(r);
 		}
-		if(r.error[0]) {
+		if(r->error[0]) {
 			sb_printf(&failed, "%s%s (%s)", nfailed ? ", " : "",
-				r.name, r.error);
+				r->name, r->error);
 			nfailed++;
 		}
 	}
+	free(job.reports);
 	if(cli->json) {
 		char *text = json_dumps(all, JSON_COMPACT);
 		if(text == NULL)

@@ -99,6 +99,16 @@ int fleet_default_resolvers(struct cli *cli, struct fleet_list *out,
 void fleet_list_free(struct fleet_list *l);
 
 /**
+ * Call fn(arg, i) for every i < n, each in a thread of its own (at most
+ * FLEET_THREADS at once), and return when all are done: a resolver that
+ * does not answer holds up only its own questions.
+ */
+void fleet_parallel(size_t n, void (*fn)(void *arg, size_t i), void *arg);
+
+/** Most threads fleet_parallel runs at once. */
+#define FLEET_THREADS 64
+
+/**
  * Ask every resolver of the list, until timeout_ms has passed, the
  * questions for every route under domain (every route when NULL) for
  * the client, until each answers them all as explain says it must.

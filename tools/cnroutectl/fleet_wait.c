@@ -14,8 +14,10 @@
  * An answer counts when it is exactly the expected pool (the CNAME
  * target for a CNAME pool); when the pool chosen is empty (the name is
  * resolved normally) the answer counts when it is not the other pool.
- * Every resolver is asked again every 50 ms, each question it has not
- * answered right yet, until all have or the time is up.
+ * Each resolver is asked by a thread of its own, again every 50 ms, each
+ * question it has not answered right yet, until it answered them all
+ * right or the time is up: a resolver that does not answer delays
+ * nobody else's count.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -563,25 +565,34 @@ fleet_wait_prepare(struct fleet_wait *w, const struct client_subnet *client)
 	return CLI_OK;
 }
 
-/** Ask until every resolver converged or the time is up. */
+/** What every resolver's thread shares (read only). */
+struct fleet_wait_job {
+	/** the checks */
+	const struct fleet_wait *w;
+	/** the resolvers */
+	const struct fleet_list *l;
+	/** one progress each (each thread writes its own) */
+	struct fleet_progress *p;
+	/** the client */
+	const struct client_subnet *client;
+	/** the start, fleet_now_ms */
+	long long t0;
+	/** the end, fleet_now_ms */
+	long long deadline;
+};
+
+/** fleet_parallel body: ask resolver i until it converged or the time
+ *  is up. */
 static void
-fleet_wait_loop(const struct fleet_wait *w, const struct fleet_list *l,
-	struct fleet_progress *p, const struct client_subnet *client,
-	long long t0, long long deadline)
+fleet_wait_one(void *arg, size_t i)
 {
-	size_t i, pending;
+	const struct fleet_wait_job *job = arg;
+	struct fleet_progress *p = &job->p[i];
 	for(;;) {
-		pending = 0;
-		for(i = 0; i < l->count; i++) {
-			if(p[i].converged_ms >= 0)
-				continue;
-			fleet_round(w, &l->items[i], &p[i], client, t0,
-				deadline);
-			if(p[i].converged_ms < 0)
-				pending++;
-		}
-		if(pending == 0 || fleet_now_ms() + FLEET_WAIT_ROUND_MS >=
-			deadline)
+		fleet_round(job->w, &job->l->items[i], p, job->client,
+			job->t0, job->deadline);
+		if(p->converged_ms >= 0 || fleet_now_ms() +
+			FLEET_WAIT_ROUND_MS >= job->deadline)
 			return;
 		nanosleep(&(struct timespec){ 0, FLEET_WAIT_ROUND_MS *
 			1000000L }, NULL);
@@ -633,6 +644,7 @@ fleet_wait_run(struct cli *cli, const struct fleet_list *l,
 	unsigned timeout_ms, int json, FILE *out)
 {
 	struct fleet_wait w;
+	struct fleet_wait_job job;
 	struct fleet_progress *p;
 	uint8_t dwire[DNAME_MAX_WIRE];
 	char dname[NAME_TEXT_MAX], err[NAME_ERR_MAX];
@@ -676,7 +688,13 @@ fleet_wait_run(struct cli *cli, const struct fleet_list *l,
 				"resolvers, client %s/%d\n", w.nchecks, l->count,
 				addr, client->prefix);
 		}
-		fleet_wait_loop(&w, l, p, client, t0, t0 + timeout_ms);
+		job.w = &w;
+		job.l = l;
+		job.p = p;
+		job.client = client;
+		job.t0 = t0;
+		job.deadline = t0 + timeout_ms;
+		fleet_parallel(l->count, fleet_wait_one, &job);
 		failed = fleet_wait_report(&w, l, p, json, out);
 		for(i = 0; i < l->count; i++)
 			free(p[i].done);
