@@ -68,6 +68,10 @@ assert_eq "status --json: fields" "$A true up 127.0.0.1:$R1 4 1 false true" \
 assert_eq "status --json: numbers are numbers" "number number number" \
 	"$(json_check "$CTL_OUT" '[typeof v[1].contact_age, typeof v[1].last_change, typeof v[1].now].join(" ")')"
 
+ctl fleet status --resolver "[::1]:${UB_PORT[a]}"
+assert_eq "status over IPv6 ([::1]:port): exit 0" 0 "$CTL_RC"
+assert_match "status over IPv6: the line names it" "^\[::1\]:${UB_PORT[a]} +ok" "$CTL_OUT"
+
 ctl fleet status --resolver "$A" --resolver "$C"
 assert_eq "status with a resolver without fleet-status: exit 5" 5 "$CTL_RC"
 assert_match "status: the resolver without fleet-status is named" "$C .*fleet-status" "$CTL_ERR"
