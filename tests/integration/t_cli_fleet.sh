@@ -85,6 +85,7 @@ assert_eq "wait --help: exit 0" 0 "$CTL_RC"
 assert_match "wait --help: usage" "usage: cnroutectl fleet wait" "$CTL_OUT"
 ctl fleet wait --resolver "$A"
 assert_eq "wait without --client: usage error" 1 "$CTL_RC"
+assert_match "wait without --client: says so" "fleet wait needs --client" "$CTL_ERR"
 ctl fleet status --resolver 127.0.0.1:notaport
 assert_eq "status with a bad address: exit 2" 2 "$CTL_RC"
 

@@ -55,9 +55,7 @@ static const char usage_status[] =
 /** How many times the status question is sent. */
 #define FLEET_STATUS_TRIES 2
 
-/** Out of memory: a partial report would read as "all fine" for what is
- *  missing, so stop. */
-static void
+void
 fleet_oom(void)
 {
 	fputs("cnroutectl: out of memory\n", stderr);
@@ -562,8 +560,7 @@ fleet_json_num(long long v)
 	return v == FLEET_UNKNOWN ? json_null() : json_integer(v);
 }
 
-/** Set obj[key] = value; out of memory ends the program. */
-static void
+void
 fleet_json_set(json_t *obj, const char *key, json_t *value)
 {
 	if(obj == NULL || value == NULL ||

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <jansson.h>
 #include "cli.h"
 #include "dnsquery.h"
 #include "netaddr.h"
@@ -107,6 +108,14 @@ void fleet_parallel(size_t n, void (*fn)(void *arg, size_t i), void *arg);
 
 /** Most threads fleet_parallel runs at once. */
 #define FLEET_THREADS 64
+
+/** Out of memory: a partial report would read as "all fine" for what
+ *  is missing, so print it and exit CLI_INVALID. */
+void fleet_oom(void) __attribute__((noreturn));
+
+/** Set obj[key] = value (the reference is taken over); obj or value
+ *  NULL (out of memory) ends the program. */
+void fleet_json_set(json_t *obj, const char *key, json_t *value);
 
 /**
  * Ask every resolver of the list, until timeout_ms has passed, the

@@ -487,40 +487,29 @@ fleet_wait_line(const struct fleet_wait *w, const struct fleet_progress *p,
 		c->expected_text);
 }
 
-/** Set obj[key] = value; out of memory ends the program. */
-static void
-fleet_wait_json_set(json_t *obj, const char *key, json_t *value)
-{
-	if(obj == NULL || value == NULL ||
-		json_object_set_new(obj, key, value) != 0) {
-		fputs("cnroutectl: out of memory\n", stderr);
-		exit(CLI_INVALID);
-	}
-}
-
 /** The outcome of one resolver as a JSON object. */
 static json_t *
 fleet_wait_json(const struct fleet_wait *w, const struct fleet_progress *p)
 {
 	json_t *o = json_object();
 	const struct fleet_check *c = &w->checks[p->wrong];
-	fleet_wait_json_set(o, "resolver", json_string(p->name));
-	fleet_wait_json_set(o, "converged", json_boolean(p->converged_ms >=
+	fleet_json_set(o, "resolver", json_string(p->name));
+	fleet_json_set(o, "converged", json_boolean(p->converged_ms >=
 		0));
-	fleet_wait_json_set(o, "ms", p->converged_ms >= 0 ?
+	fleet_json_set(o, "ms", p->converged_ms >= 0 ?
 		json_integer(p->converged_ms) : json_null());
-	fleet_wait_json_set(o, "checked", json_integer((json_int_t)
+	fleet_json_set(o, "checked", json_integer((json_int_t)
 		w->nchecks));
-	fleet_wait_json_set(o, "right", json_integer((json_int_t)p->ndone));
+	fleet_json_set(o, "right", json_integer((json_int_t)p->ndone));
 	if(p->converged_ms >= 0)
 		return o;
 	/* names are presentation text (escaped), answers built here:
 	 * printable ASCII */
-	fleet_wait_json_set(o, "name", json_string(c->name));
-	fleet_wait_json_set(o, "type", json_string(c->type ==
+	fleet_json_set(o, "name", json_string(c->name));
+	fleet_json_set(o, "type", json_string(c->type ==
 		LDNS_RR_TYPE_A ? "A" : "AAAA"));
-	fleet_wait_json_set(o, "got", json_string(p->got));
-	fleet_wait_json_set(o, "expected", json_string(c->expected_text));
+	fleet_json_set(o, "got", json_string(p->got));
+	fleet_json_set(o, "expected", json_string(c->expected_text));
 	return o;
 }
 
@@ -611,7 +600,7 @@ fleet_wait_report(const struct fleet_wait *w, const struct fleet_list *l,
 		if(json) {
 			if(all == NULL || json_array_append_new(all,
 				fleet_wait_json(w, &p[i])) != 0)
-				fleet_wait_json_set(NULL, "", NULL);
+				fleet_oom();
 		} else {
 			fleet_wait_line(w, &p[i], out);
 		}
@@ -626,7 +615,7 @@ fleet_wait_report(const struct fleet_wait *w, const struct fleet_list *l,
 	if(json) {
 		char *text = json_dumps(all, JSON_COMPACT);
 		if(text == NULL)
-			fleet_wait_json_set(NULL, "", NULL);
+			fleet_oom();
 		fprintf(out, "%s\n", text);
 		free(text);
 		json_decref(all);
