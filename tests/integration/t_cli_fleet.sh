@@ -21,6 +21,8 @@ fleet_data() {
 	route cname.fw.example.com w1.cdn-cn.example.net. w1.cdn-global.example.net. 30
 	route '*.img.fw.example.com' 192.0.2.131 198.51.100.131 30
 	route www.other.example.org 192.0.2.132 198.51.100.132 30
+	# no offshore pool: offshore clients get what Unbound resolves
+	route nooff.fw.example.com 192.0.2.133 "" 30
 }
 fleet_data
 
@@ -35,7 +37,7 @@ it_up a fleet-status=yes
 it_up b fleet-status=yes
 it_up c
 it_start_unbound e "redis-server=127.0.0.1:$R2" fleet-status=yes max-stale=1
-it_wait_loaded e 4 1
+it_wait_loaded e 5 1
 A=127.0.0.1:${UB_PORT[a]} B=127.0.0.1:${UB_PORT[b]} C=127.0.0.1:${UB_PORT[c]} E=127.0.0.1:${UB_PORT[e]}
 it_cli_conf "fleet-resolvers=$A $B"
 
@@ -52,7 +54,7 @@ assert_eq "status, both fine: exit 0" 0 "$CTL_RC"
 assert_eq "status: one line per resolver" 2 "$(grep -c . <<<"$CTL_OUT")"
 line_a=$(grep -F "$A " <<<"$CTL_OUT")
 assert_match "status a: ok, redis up on the test Redis" "^$A +ok +redis up 127.0.0.1:$R1, changes [a-z]+, contact [0-9]+ s ago" "$line_a"
-assert_match "status a: table sizes" "filings 1, routes 4" "$line_a"
+assert_match "status a: table sizes" "filings 1, routes 5" "$line_a"
 assert_match "status a: last change and stale" "last change .*; stale no" "$line_a"
 assert_eq "status: nothing on stderr when fine" "" "$CTL_ERR"
 
@@ -63,7 +65,7 @@ assert_eq "status from fleet-resolvers: both listed" "$A $B" "$(awk '{print $1}'
 ctl --json fleet status --resolver "$A,$B"
 assert_eq "status --json: exit 0" 0 "$CTL_RC"
 assert_eq "status --json: valid, an array of 2" 2 "$(json_check "$CTL_OUT" 'v.length')"
-assert_eq "status --json: fields" "$A true up 127.0.0.1:$R1 4 1 false true" \
+assert_eq "status --json: fields" "$A true up 127.0.0.1:$R1 5 1 false true" \
 	"$(json_check "$CTL_OUT" '[v[0].resolver, v[0].ok, v[0].redis, v[0].server, v[0].routes, v[0].filings, v[0].stale, v[0].loaded].join(" ")')"
 assert_eq "status --json: numbers are numbers" "number number number" \
 	"$(json_check "$CTL_OUT" '[typeof v[1].contact_age, typeof v[1].last_change, typeof v[1].now].join(" ")')"
@@ -93,23 +95,25 @@ assert_eq "status with a bad address: exit 2" 2 "$CTL_RC"
 CN=1.0.1.0/24
 ctl fleet wait --client "$CN" --timeout 5
 assert_eq "wait before any change: exit 0" 0 "$CTL_RC"
-assert_match "wait: a converged" "$A +ok +converged in [0-9]+ ms \(5 answers right\)" "$CTL_OUT"
+assert_match "wait: a converged" "$A +ok +converged in [0-9]+ ms \(6 answers right\)" "$CTL_OUT"
 assert_match "wait: b converged" "$B +ok +converged in [0-9]+ ms" "$CTL_OUT"
 
 rcli HSET "${IT_PREFIX}filing:fw.example.com" status revoked >/dev/null
 ctl fleet wait --domain fw.example.com --client "$CN" --resolver "$A,$B"
 assert_eq "wait after a revocation: exit 0" 0 "$CTL_RC"
-assert_match "wait after a revocation: 4 answers under the domain, both converged" \
-	"$A +ok +converged in [0-9]+ ms \(4 answers right\).*$B +ok +converged" "$(tr '\n' ' ' <<<"$CTL_OUT")"
+assert_match "wait after a revocation: 5 answers under the domain, both converged" \
+	"$A +ok +converged in [0-9]+ ms \(5 answers right\).*$B +ok +converged" "$(tr '\n' ' ' <<<"$CTL_OUT")"
 expect "and the resolver does serve offshore to the CN client" "$(res NOERROR A:198.51.100.130)" \
 	--inst a --ecs "$CN" www.fw.example.com A
+q --inst a --ecs "$CN" nooff.fw.example.com A
+assert_eq "an empty offshore pool: the CN client no longer gets the cn pool" "" "$(grep -o 192.0.2.133 <<<"$Q_ANS")"
 
 # e reads the second Redis, which never saw the revocation
 ctl fleet wait --domain fw.example.com --client "$CN" --resolver "$A,$E" --timeout 1.5
 assert_eq "wait with a resolver lacking the change: exit 5" 5 "$CTL_RC"
 assert_match "wait: names the resolver and a name" "1 of 2 resolvers did not converge: $E \(cname.fw.example.com. A\)" "$CTL_ERR"
 assert_match "wait: its line says what it answers and what it must" \
-	"$E +FAIL +not converged: 0 of 4 answers right; cname.fw.example.com. A: got .*CNAME w1.cdn-cn.example.net..*, must be CNAME w1.cdn-global.example.net. \(offshore pool\)" "$CTL_OUT"
+	"$E +FAIL +not converged: 0 of 5 answers right; cname.fw.example.com. A: got .*CNAME w1.cdn-cn.example.net..*, must be CNAME w1.cdn-global.example.net. \(offshore pool\)" "$CTL_OUT"
 assert_match "wait: a still converged" "$A +ok +converged" "$CTL_OUT"
 ctl --json fleet wait --domain fw.example.com --client "$CN" --resolver "$A,$E" --timeout 1
 assert_eq "wait --json: exit 5" 5 "$CTL_RC"
@@ -124,7 +128,7 @@ writer=$!
 ctl fleet wait --domain fw.example.com --client "$CN" --resolver "$E" --timeout 10
 wait "$writer"
 assert_eq "wait while the change arrives: exit 0" 0 "$CTL_RC"
-assert_match "wait while the change arrives: e converged" "$E +ok +converged in [0-9]+ ms \(4 answers right\)" "$CTL_OUT"
+assert_match "wait while the change arrives: e converged" "$E +ok +converged in [0-9]+ ms \(5 answers right\)" "$CTL_OUT"
 
 # ------------------------------------------------------------- stale, stopped
 ctl fleet status --resolver "$E"
