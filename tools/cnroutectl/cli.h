@@ -26,7 +26,9 @@ enum cli_exit {
 	/** refused by a rule (onboarding gate, empty feed, findings) */
 	CLI_REFUSED = 3,
 	/** Redis unreachable or failing */
-	CLI_REDIS = 4
+	CLI_REDIS = 4,
+	/** fleet: a resolver did not answer, is stale, or did not converge */
+	CLI_FLEET = 5
 };
 
 /** A growing NUL-terminated string. */

@@ -26,13 +26,14 @@ static const char usage_main[] =
 	"  sync --feed FILE [--dry-run]        reconcile with a provider feed\n"
 	"  audit [--since TIME] [--domain D]           the change history\n"
 	"  probe NAME --server ADDR[:PORT] --client ADDR[/LEN]  ask a resolver\n"
+	"  fleet status|wait [--resolver ADDR[:PORT] ...]    every resolver\n"
 	"\n"
 	"Options: -c FILE (cnroute.conf; default $CNROUTE_CONF, else "
 	CNROUTE_CONF_DEFAULT ")\n"
 	"         --json (machine-readable output of list, show, explain, "
-	"check, audit,\n         sync --dry-run, probe)\n"
+	"check, audit,\n         sync --dry-run, probe, fleet)\n"
 	"Exit codes: 0 ok, 1 usage, 2 invalid input, 3 refused by a rule, "
-	"4 Redis unreachable.\n";
+	"4 Redis unreachable,\n            5 a resolver of the fleet not fine.\n";
 
 /** A command and its handler. */
 struct command {
@@ -47,6 +48,7 @@ static const struct command commands[] = {
 	{ "filing", cmd_filing }, { "route", cmd_route },
 	{ "explain", cmd_explain }, { "check", cmd_check },
 	{ "sync", cmd_sync }, { "audit", cmd_audit }, { "probe", cmd_probe },
+	{ "fleet", cmd_fleet },
 	{ NULL, NULL }
 };
 

@@ -225,24 +225,7 @@ decision_arena_free(struct decision_arena *a)
 	a->n = 0;
 }
 
-/** The client, as the region callback sees it. */
-struct region_ctx {
-	/** the configuration (mainland countries) */
-	const struct cnroute_conf *conf;
-	/** the GeoIP database */
-	const struct geoip *geoip;
-	/** the client given */
-	struct client_subnet client;
-	/** 1 when the client is an ECS subnet the module would use */
-	int ecs;
-	/** out: 1 when the callback was called */
-	int called;
-	/** out: the scope the module would send (callback's GeoIP prefix) */
-	int scope;
-};
-
-/** The region callback: cnroute_locate_client without Unbound. */
-static int
+int
 explain_region(void *arg)
 {
 	struct region_ctx *r = arg;

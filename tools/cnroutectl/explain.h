@@ -18,9 +18,12 @@
 #define CNROUTECTL_EXPLAIN_H
 
 #include <stddef.h>
+#include "cnroute/conf.h"
+#include "cnroute/geoip.h"
 #include "cnroute/name_table.h"
 #include "cnroute/steering.h"
 #include "judge.h"
+#include "netaddr.h"
 #include "redis_store.h"
 
 /** The table for one name, and what the module reports about its keys. */
@@ -106,5 +109,27 @@ void *decision_arena_alloc(void *ctx, size_t size);
 
 /** Free an arena's blocks. */
 void decision_arena_free(struct decision_arena *a);
+
+/** The client, as the region callback sees it. */
+struct region_ctx {
+	/** the configuration (mainland countries) */
+	const struct cnroute_conf *conf;
+	/** the GeoIP database */
+	const struct geoip *geoip;
+	/** the client given */
+	struct client_subnet client;
+	/** 1 when the client is an ECS subnet the module would use */
+	int ecs;
+	/** out: 1 when the callback was called */
+	int called;
+	/** out: the scope the module would send (callback's GeoIP prefix) */
+	int scope;
+};
+
+/**
+ * The region callback (a steering_region_fn over a struct region_ctx):
+ * cnroute_locate_client without Unbound. Used by explain and fleet wait.
+ */
+int explain_region(void *arg);
 
 #endif /* CNROUTECTL_EXPLAIN_H */
