@@ -159,6 +159,29 @@ for n in a b; do
 		"$(res NOERROR A:192.0.2.120)" --inst "$n" "${CN[@]}" www.fl.example.com A
 done
 
+# --wait: the command returns once the whole fleet serves the change
+ctl filing revoke fl.example.com --wait 1.0.1.0/24
+assert_eq "--wait without fleet-resolvers: refused as a usage error (exit 1)" 1 "$CTL_RC"
+assert_eq "--wait refused: nothing written" active "$(rcli HGET "${IT_PREFIX}filing:fl.example.com" status)"
+it_cli_conf "redis-server=127.0.0.1:$PORT_r1" "redis-sentinel=127.0.0.1:$SPORT" redis-sentinel-master=main \
+	"fleet-resolvers=127.0.0.1:${UB_PORT[a]} 127.0.0.1:${UB_PORT[b]}"
+ctl filing revoke fl.example.com --wait 1.0.1.0/24
+assert_eq "revoke --wait: exit 0 once both serve it ($CTL_ERR)" 0 "$CTL_RC"
+for n in a b; do
+	expect "revoke --wait returned: $n already serves offshore" "$(res NOERROR A:198.51.100.120)" \
+		--inst "$n" "${CN[@]}" www.fl.example.com A
+done
+ctl route set www3.fl.example.com --cn 192.0.2.122 --offshore 198.51.100.122 --force --wait 1.0.1.0/24
+assert_eq "route set --force --wait (filing revoked: staged, offshore for all): exit 0 ($CTL_ERR)" 0 "$CTL_RC"
+expect "route set --wait returned: b serves the new rule" "$(res NOERROR A:198.51.100.122)" \
+	--inst b "${CN[@]}" www3.fl.example.com A
+ctl filing restore fl.example.com --wait 1.0.1.0/24
+assert_eq "restore --wait: exit 0 ($CTL_ERR)" 0 "$CTL_RC"
+for n in a b; do
+	expect "restore --wait returned: $n serves the CN pool again" "$(res NOERROR A:192.0.2.120)" \
+		--inst "$n" "${CN[@]}" www.fl.example.com A
+done
+
 # a replica stopped: a moves on to r2 and keeps following
 it_kill_pid "$PID_r1"
 it_untrack "$PID_r1"

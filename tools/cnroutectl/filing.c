@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include "commands.h"
+#include "fleet.h"
 #include "csvjson.h"
 #include "json_out.h"
 #include "names.h"
@@ -46,9 +47,12 @@ static const char usage_list[] =
 
 /** Usage of "filing revoke|restore|cancel". */
 static const char usage_status[] =
-	"usage: cnroutectl filing revoke|restore|cancel DOMAIN\n"
+	"usage: cnroutectl filing revoke|restore|cancel DOMAIN [--wait CLIENT]\n"
 	"Sets the status of an existing filing to revoked, active or "
-	"cancelled.\n";
+	"cancelled.\n"
+	"  --wait CLIENT: then wait (10 s at most) until every resolver of "
+	"fleet-resolvers\n  serves the client CLIENT (ADDR[/LEN]) the change; exit 5 "
+	"if one does not.\n";
 
 /** Usage of "filing import". */
 static const char usage_import[] =
@@ -296,7 +300,9 @@ filing_list(struct cli *cli, int argc, char **argv)
 static int
 filing_status_cmd(struct cli *cli, int argc, char **argv, const char *sub)
 {
-	const struct opt_spec specs[] = { { NULL, 0, NULL, NULL } };
+	const char *wait = NULL;
+	const struct opt_spec specs[] = { { "wait", 1, &wait, NULL },
+		{ NULL, 0, NULL, NULL } };
 	const char *status = strcmp(sub, "restore") == 0 ? "active" :
 		strcmp(sub, "revoke") == 0 ? "revoked" : "cancelled";
 	struct opts_pos pos;
@@ -310,6 +316,8 @@ filing_status_cmd(struct cli *cli, int argc, char **argv, const char *sub)
 	if(pos.count != 1)
 		return usage_error(usage_status, "filing %s needs one DOMAIN",
 			sub);
+	if((rc = fleet_write_wait_check(cli, wait)) != CLI_OK)
+		return rc;
 	if((rc = domain_arg(pos.args[0], domain)) != CLI_OK)
 		return rc;
 	/* revoking or cancelling one written by hand is cleaning up;
@@ -345,7 +353,8 @@ filing_status_cmd(struct cli *cli, int argc, char **argv, const char *sub)
 		free(old);
 	}
 	store_ops_free(&op, 1);
-	return rc;
+	fflush(stdout);
+	return fleet_write_wait(cli, rc, domain, wait);
 }
 
 /**

@@ -143,6 +143,28 @@ int fleet_wait_run(struct cli *cli, const struct fleet_list *l,
 int fleet_wait_converged(struct cli *cli, const char *domain,
 	const char *client, unsigned timeout_ms);
 
+/** How long a write's --wait waits for the fleet, milliseconds. */
+#define FLEET_WRITE_WAIT_MS 10000
+
+/**
+ * Before a write with --wait CLIENT: check the client and that the
+ * configuration lists fleet-resolvers, so a write is never made and then
+ * refused for its --wait. client NULL (no --wait) is fine.
+ * @return CLI_OK or CLI_USAGE (message printed).
+ */
+int fleet_write_wait_check(struct cli *cli, const char *client);
+
+/**
+ * After a write with --wait CLIENT: when it succeeded, wait (at most
+ * FLEET_WRITE_WAIT_MS) until every resolver of fleet-resolvers serves
+ * the client what explain says for the routes under domain (every route
+ * when NULL). Lines go to stderr.
+ * @return rc when the write failed or there is no --wait, else as
+ *	fleet_wait_converged (CLI_FLEET: written, but not yet served by all).
+ */
+int fleet_write_wait(struct cli *cli, int rc, const char *domain,
+	const char *client);
+
 /** "fleet wait" (fleet_wait.c). */
 int fleet_cmd_wait(struct cli *cli, int argc, char **argv);
 

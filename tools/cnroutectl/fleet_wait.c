@@ -765,3 +765,35 @@ fleet_cmd_wait(struct cli *cli, int argc, char **argv)
 	fleet_list_free(&l);
 	return rc == OPTS_HELP ? CLI_OK : rc;
 }
+
+int
+fleet_write_wait_check(struct cli *cli, const char *client)
+{
+	struct client_subnet c;
+	char err[NAME_ERR_MAX];
+
+	int rc;
+
+	if(client == NULL)
+		return CLI_OK;
+	if(client_subnet_parse(client, &c, err) != 0) {
+		cli_error("--wait: %s", err);
+		return CLI_USAGE;
+	}
+	if((rc = cli_load_conf(cli)) != CLI_OK)
+		return rc;
+	if(cli->conf.fleet_resolver_count == 0) {
+		cli_error("--wait: the configuration lists no fleet-resolvers");
+		return CLI_USAGE;
+	}
+	return CLI_OK;
+}
+
+int
+fleet_write_wait(struct cli *cli, int rc, const char *domain,
+	const char *client)
+{
+	if(rc != CLI_OK || client == NULL)
+		return rc;
+	return fleet_wait_converged(cli, domain, client, FLEET_WRITE_WAIT_MS);
+}

@@ -10,6 +10,7 @@
 #include "cnroute/dname.h"
 #include "cnroute/keys.h"
 #include "commands.h"
+#include "fleet.h"
 #include "csvjson.h"
 #include "json_out.h"
 #include "judge.h"
@@ -32,10 +33,13 @@ static const char usage_route[] =
 /** Usage of "route set". */
 static const char usage_set[] =
 	"usage: cnroutectl route set NAME [--cn ITEMS] [--offshore ITEMS] "
-	"[--ttl N] [--force]\n"
+	"[--ttl N] [--force]\n                        [--wait CLIENT]\n"
 	"Writes the rule of NAME (replacing it). A non-empty --cn is refused "
 	"(exit 3)\nunless the filing covering NAME is active; --force writes "
-	"it anyway, and it is\nserved offshore until the domain is filed.\n";
+	"it anyway, and it is\nserved offshore until the domain is filed.\n"
+	"  --wait CLIENT: then wait (10 s at most) until every resolver of "
+	"fleet-resolvers\n  serves the client CLIENT (ADDR[/LEN]) the change; exit 5 "
+	"if one does not.\n";
 
 /** Usage of "route show". */
 static const char usage_show[] =
@@ -45,7 +49,12 @@ static const char usage_show[] =
 static const char usage_list[] = "usage: cnroutectl route list [--json]\n";
 
 /** Usage of "route del". */
-static const char usage_del[] = "usage: cnroutectl route del NAME\n";
+static const char usage_del[] =
+	"usage: cnroutectl route del NAME [--wait CLIENT]\n"
+	"Deletes the rule of NAME (the name is then resolved normally).\n"
+	"  --wait CLIENT: then wait (10 s at most) until every resolver of "
+	"fleet-resolvers\n  serves the client CLIENT (ADDR[/LEN]) the change; exit 5 "
+	"if one does not.\n";
 
 /** Usage of "route import". */
 static const char usage_import[] =
@@ -381,12 +390,12 @@ gate_guards(struct store *s, char *const *names, size_t n, char ***guards,
 static int
 route_set(struct cli *cli, int argc, char **argv)
 {
-	const char *cn = NULL, *offshore = NULL, *ttl = NULL;
+	const char *cn = NULL, *offshore = NULL, *ttl = NULL, *wait = NULL;
 	int force = 0, cn_nonempty = 0;
 	const struct opt_spec specs[] = {
 		{ "cn", 1, &cn, NULL }, { "offshore", 1, &offshore, NULL },
 		{ "ttl", 1, &ttl, NULL }, { "force", 0, NULL, &force },
-		{ NULL, 0, NULL, NULL } };
+		{ "wait", 1, &wait, NULL }, { NULL, 0, NULL, NULL } };
 	struct opts_pos pos;
 	struct store_op op;
 	struct store *s;
@@ -401,6 +410,8 @@ route_set(struct cli *cli, int argc, char **argv)
 		return usage_error(usage_set, "route set needs one NAME");
 	if(cn == NULL && offshore == NULL)
 		return usage_error(usage_set, "give --cn, --offshore or both");
+	if((rc = fleet_write_wait_check(cli, wait)) != CLI_OK)
+		return rc;
 	if(name_normalise(pos.args[0], 1, name, nerr) != 0) {
 		cli_error("name '%s': %s", pos.args[0], nerr);
 		return CLI_INVALID;
@@ -437,7 +448,8 @@ route_set(struct cli *cli, int argc, char **argv)
 			"until filed)" : "");
 	strv_free(guards, nguards);
 	store_ops_free(&op, 1);
-	return rc;
+	fflush(stdout);
+	return fleet_write_wait(cli, rc, name, wait);
 }
 
 /** {"name":...,fields...} as JSON. */
@@ -553,7 +565,9 @@ route_list(struct cli *cli, int argc, char **argv)
 static int
 route_del(struct cli *cli, int argc, char **argv)
 {
-	const struct opt_spec specs[] = { { NULL, 0, NULL, NULL } };
+	const char *wait = NULL;
+	const struct opt_spec specs[] = { { "wait", 1, &wait, NULL },
+		{ NULL, 0, NULL, NULL } };
 	struct opts_pos pos;
 	struct store_op op;
 	struct store *s;
@@ -563,6 +577,8 @@ route_del(struct cli *cli, int argc, char **argv)
 		return rc == OPTS_HELP ? CLI_OK : rc;
 	if(pos.count != 1)
 		return usage_error(usage_del, "route del needs one NAME");
+	if((rc = fleet_write_wait_check(cli, wait)) != CLI_OK)
+		return rc;
 	if(name_normalise(pos.args[0], 1, name, nerr) != 0) {
 		cli_error("name '%s': %s", pos.args[0], nerr);
 		return CLI_INVALID;
@@ -584,7 +600,8 @@ route_del(struct cli *cli, int argc, char **argv)
 		printf("route %s: deleted\n", name);
 	}
 	store_ops_free(&op, 1);
-	return rc;
+	fflush(stdout);
+	return fleet_write_wait(cli, rc, name, wait);
 }
 
 /** Room for the per-operation arrays of a route import. */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "cnroute/record.h"
 #include "commands.h"
+#include "fleet.h"
 #include "csvjson.h"
 #include "json_out.h"
 #include "names.h"
@@ -21,7 +22,7 @@
 static const char usage_sync[] =
 	"usage: cnroutectl sync --feed FILE [--dry-run] [--allow-empty] "
 	"[--max-revoke N|N%]\n"
-	"       [--chunk-size N] [--json]\n"
+	"       [--chunk-size N] [--wait CLIENT] [--json]\n"
 	"Reconciles the filings with a provider's full export (the formats of "
 	"filing\nimport): adds and updates filings, and marks revoked every "
 	"active filing whose\ndomain is missing from the feed or listed as "
@@ -593,13 +594,14 @@ int
 cmd_sync(struct cli *cli, int argc, char **argv)
 {
 	const char *path = NULL, *max_revoke = NULL, *chunk_text = NULL;
+	const char *wait = NULL;
 	int dry_run = 0, allow_empty = 0;
 	const struct opt_spec specs[] = { { "feed", 1, &path, NULL },
 		{ "dry-run", 0, NULL, &dry_run },
 		{ "allow-empty", 0, NULL, &allow_empty },
 		{ "max-revoke", 1, &max_revoke, NULL },
 		{ "chunk-size", 1, &chunk_text, NULL },
-		{ NULL, 0, NULL, NULL } };
+		{ "wait", 1, &wait, NULL }, { NULL, 0, NULL, NULL } };
 	struct opts_pos pos;
 	struct feed_entry *feed = NULL;
 	struct current_filing *cur = NULL;
@@ -619,6 +621,8 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 	if(parse_chunk(chunk_text, &chunk) != 0)
 		return usage_error(usage_sync, "--chunk-size: a number from 1 "
 			"to 100000");
+	if((rc = fleet_write_wait_check(cli, wait)) != CLI_OK)
+		return rc;
 	if((rc = load_feed(path, &feed, &nfeed)) != CLI_OK) {
 		feed_free(feed, nfeed);
 		return rc;
@@ -657,6 +661,8 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 	} else {
 		rc = apply_plan(s, &plan, chunk, &transactions);
 		print_plan(&plan, cli->json, 0, transactions);
+		fflush(stdout);
+		rc = fleet_write_wait(cli, rc, NULL, wait);
 	}
 	sync_plan_free(&plan);
 	feed_free(feed, nfeed);
