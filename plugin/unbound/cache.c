@@ -116,6 +116,53 @@ cnroute_cache_remove_msg(struct module_qstate *qstate, const uint8_t *name,
 		qstate->qinfo.qclass, BIT_CD);
 }
 
+struct reply_info *
+cnroute_cache_answer(struct module_qstate *qstate, uint8_t *name,
+	size_t name_len)
+{
+	struct module_env *env = qstate->env;
+	struct query_info k;
+	struct lruhash_entry *e;
+	struct dns_msg *msg;
+	struct reply_info *rep;
+	int rcode;
+
+	if(qstate->no_cache_lookup || !env->msg_cache)
+		return NULL;
+	memset(&k, 0, sizeof(k));
+	k.qname = name;
+	k.qname_len = name_len;
+	k.qtype = qstate->qinfo.qtype;
+	k.qclass = qstate->qinfo.qclass;
+	/* flags as the sub-query's (BIT_RD, no CD): the key it is stored
+	 * under */
+	e = slabhash_lookup(env->msg_cache, query_info_hash(&k, 0), &k, 0);
+	if(!e)
+		return NULL;
+	/* tomsg, as dns_cache_lookup: NULL when the message or one of its
+	 * RRsets expired or was replaced (rrset ids, TTLs against now,
+	 * checked under the RRsets' read locks), or the chain in it broke;
+	 * otherwise every RRset copied into our region, TTLs relative, before
+	 * the locks go */
+	msg = tomsg(env, &((struct msgreply_entry *)e->key)->key, e->data,
+		qstate->region, *env->now, 0, env->scratch);
+	lock_rw_unlock(&e->lock);
+	if(!msg)
+		return NULL;
+	rep = msg->rep;
+	rcode = (int)FLAGS_GET_RCODE(rep->flags);
+	/* what the worker would not answer from its cache either (a failure,
+	 * a bogus answer, one still to be validated) is left to the
+	 * sub-query */
+	if((rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) ||
+		rep->security == sec_status_bogus ||
+		rep->security == sec_status_secure_sentinel_fail ||
+		(rep->security == sec_status_unchecked &&
+		env->need_to_validate))
+		return NULL;
+	return rep;
+}
+
 /** A message or RRset cache entry to remove, copied out of the entry. */
 struct doomed {
 	/** the entry's hash */

@@ -585,11 +585,7 @@ cnroute_new_query(struct module_qstate *qstate, int id,
 	}
 }
 
-/**
- * The sub-query for the end of the chain is done: its answer joins the
- * chain, and is looked through for upstream CNAMEs into managed names.
- */
-static void
+void
 cnroute_target_done(struct module_qstate *qstate, int id,
 	struct cnroute_env *ce, struct cnroute_qstate *cq)
 {
