@@ -254,10 +254,12 @@ void cnroute_cache_remove_msg(struct module_qstate *qstate,
 
 /**
  * The answer to the question qstate asks, for another name (the end of a
- * CNAME pool's chain), when Unbound's message cache holds it fresh, as the
- * worker would answer it from there: NOERROR or NXDOMAIN, every RRset
- * still current, not bogus, validated when a validator runs. What a
- * sub-query for the name would get, at the cost of a cache lookup.
+ * CNAME pool's chain), when Unbound's caches hold it fresh: the name's
+ * RRset of the asked type from the RRset cache (answer data, not glue),
+ * else its message from the message cache as the iterator would find it
+ * (NOERROR or NXDOMAIN, every RRset still current). Never bogus, and
+ * validated when a validator runs. What a sub-query would get, at the cost
+ * of a cache lookup.
  * @return the reply, its RRsets copied into qstate's region, or NULL
  *	(not cached, not fresh, not usable: resolve it).
  */
