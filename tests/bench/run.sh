@@ -18,9 +18,9 @@
 #     BENCH_ROUNDS rounds: a saturating dnsperf run (qps, mean latency) and a
 #     paced run at BENCH_LAT_QPS with dnsperf -v (mean, p50, p99 latency);
 #   - revocation-to-effect (revoke_probe), idle and under load;
-#   - instructions per query under callgrind (tests/bench/icount.sh: the
-#     same query paths, num-threads 1 and 2; needs valgrind);
 #   - lookup cost vs table size (lookup_bench);
+#   - instructions per query under callgrind (tests/bench/icount.sh: the
+#     query paths above, num-threads 1 and 2; needs valgrind);
 #   - start-up with 1,000,000 filings + 1,000,000 routes (time, RSS);
 #   - prints one markdown summary, writes it to build/bench/results.md and
 #     into tests/bench/RESULTS.md between the bench:begin/end markers
@@ -36,9 +36,10 @@
 # (per dnsperf, 8), BENCH_OUTSTANDING (per dnsperf, 50), BENCH_LAT_QPS
 # (total, 20000), BENCH_LAT_SECONDS (4), BENCH_TABLE (100000),
 # BENCH_REVOCATIONS (120), BENCH_BIG (1000000), BENCH_SKIP (space-separated:
-# throughput latency revoke icount lookup startup), BENCH_KEEP=1 keeps the
-# work dir; the ICOUNT_* knobs of icount.sh.
+# throughput latency revoke lookup startup), BENCH_KEEP=1 keeps the work dir.
 set -euo pipefail
+# (BENCH_SKIP also takes icount, the instruction counts; icount.sh's ICOUNT_*
+# knobs apply to them.)
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$ROOT/tests/bench
