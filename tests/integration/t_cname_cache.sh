@@ -10,7 +10,8 @@
 # change under the resolver) holds the targets:
 # - exp-*: TTL 2. Asked (the target is cached), the zone changes, asked
 #   again within the TTL (still the cached records, TTL <= 2), then after
-#   the TTL has run out: the new records, for both regions;
+#   the TTL has run out: the new records, for both regions; also in an
+#   instance with serve-expired: yes (instance se);
 # - fl-*: TTL 3600. Asked, the zone changes, `unbound-control flush` of the
 #   target: the new records at once;
 # - a target that is NXDOMAIN, one that is NODATA and one whose zone does
@@ -85,6 +86,10 @@ mv_start 1
 IT_UNBOUND_SERVER=('domain-insecure: "mv.example."' 'domain-insecure: "dead.example."')
 IT_UNBOUND_CLAUSES=$(printf 'stub-zone:\n    name: "mv.example."\n    stub-addr: 127.0.0.1@%s\nstub-zone:\n    name: "dead.example."\n    stub-addr: 127.0.0.1@%s\n' "$MVPORT" "$MVPORT")
 it_up main
+# the same with serve-expired: Unbound serves expired entries to clients
+# asking the target itself, never to a CNAME pool's answer
+IT_UNBOUND_SERVER+=('serve-expired: yes')
+it_up se
 IT_UNBOUND_SERVER=() IT_UNBOUND_CLAUSES=""
 CN=(--ecs 1.0.1.0/24) US=(--ecs 8.8.8.0/24)
 P_CN=$(geo_prefix "$GEOIP_COUNTRY_DB" 1.0.1.0)
@@ -109,8 +114,10 @@ ask() {
 }
 
 # ---- expiry: the target's TTL runs out between two questions
-ask "exp, CN, first (target resolved)" "$(res NOERROR CNAME:exp-cn.mv.example. A:192.0.2.21)" "$P_CN" 2 "${CN[@]}" exp.mv.example.com A
-ask "exp, US, first (target resolved)" "$(res NOERROR CNAME:exp-gl.mv.example. A:198.51.100.21)" "$P_US" 2 "${US[@]}" exp.mv.example.com A
+for i in main se; do
+	ask "$i: exp, CN, first (target resolved)" "$(res NOERROR CNAME:exp-cn.mv.example. A:192.0.2.21)" "$P_CN" 2 --inst "$i" "${CN[@]}" exp.mv.example.com A
+	ask "$i: exp, US, first (target resolved)" "$(res NOERROR CNAME:exp-gl.mv.example. A:198.51.100.21)" "$P_US" 2 --inst "$i" "${US[@]}" exp.mv.example.com A
+done
 T_CACHED=$(now_ms)
 mv_start 2
 if (($(now_ms) - T_CACHED < 1000)); then
@@ -120,9 +127,11 @@ else
 fi
 # the TTL (2 s) has run out 3 s after the first question
 sleep "$(awk -v ms=$((3200 - ($(now_ms) - T_CACHED))) 'BEGIN { print (ms > 0 ? ms / 1000 : 0) }')"
-ask "exp, CN, after the target's TTL -> resolved again, new data" "$(res NOERROR CNAME:exp-cn.mv.example. A:192.0.2.22)" "$P_CN" 2 "${CN[@]}" exp.mv.example.com A
-ask "exp, US, after the target's TTL -> resolved again, new data" "$(res NOERROR CNAME:exp-gl.mv.example. A:198.51.100.22)" "$P_US" 2 "${US[@]}" exp.mv.example.com A
-ask "exp, CN, again (cached again)" "$(res NOERROR CNAME:exp-cn.mv.example. A:192.0.2.22)" "$P_CN" 2 "${CN[@]}" exp.mv.example.com A
+for i in main se; do
+	ask "$i: exp, CN, after the target's TTL -> resolved again, new data" "$(res NOERROR CNAME:exp-cn.mv.example. A:192.0.2.22)" "$P_CN" 2 --inst "$i" "${CN[@]}" exp.mv.example.com A
+	ask "$i: exp, US, after the target's TTL -> resolved again, new data" "$(res NOERROR CNAME:exp-gl.mv.example. A:198.51.100.22)" "$P_US" 2 --inst "$i" "${US[@]}" exp.mv.example.com A
+	ask "$i: exp, CN, again (cached again)" "$(res NOERROR CNAME:exp-cn.mv.example. A:192.0.2.22)" "$P_CN" 2 --inst "$i" "${CN[@]}" exp.mv.example.com A
+done
 # an unfiled name with a CNAME pool to the same targets: offshore, scope 0
 ask "unfiled, CN -> offshore target, scope 0" "$(res NOERROR CNAME:exp-gl.mv.example. A:198.51.100.22)" 0 2 "${CN[@]}" unf.mv.example.org A
 
