@@ -46,8 +46,9 @@
 # (unset: no comparison), ICOUNT_QUERIES (10000), ICOUNT_NAMES (100),
 # ICOUNT_THREADS ("1 2"), ICOUNT_INSTANCES ("plain const cnroute": the
 # instances to run, e.g. only "cnroute" while working on the module),
-# ICOUNT_KEEP=1 keeps the work dir. Output: a
-# markdown table on stdout and in build/bench/icount.md.
+# ICOUNT_KEEP=1 keeps the work dir. Output: markdown tables (the counts, and
+# the targets (2)/(1) <= 1.03 and (5)/(6) <= 1.5 judged) on stdout and in
+# build/bench/icount.md.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
