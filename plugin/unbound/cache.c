@@ -50,6 +50,7 @@
 #include "util/data/packed_rrset.h"
 #include "util/config_file.h"
 #include "util/net_help.h"
+#include "util/regional.h"
 #include "util/storage/slabhash.h"
 #include "sldns/rrdef.h"
 
@@ -114,6 +115,115 @@ cnroute_cache_remove_msg(struct module_qstate *qstate, const uint8_t *name,
 		qstate->qinfo.qclass, 0);
 	msg_cache_remove(qstate->env, (uint8_t *)name, name_len, qtype,
 		qstate->qinfo.qclass, BIT_CD);
+}
+
+/**
+ * The target's RRset of the asked type, straight from the RRset cache,
+ * when it is there, fresh and answer data: the cheapest lookup (one hash,
+ * one copy), and what most targets are (a CDN host name's addresses).
+ * Glue and additional-section data are not answers, a bogus or still
+ * unvalidated RRset is not usable, and a signed one would need its
+ * wildcard proof: those are left to the message cache.
+ * @return the RRset copied into the region (TTLs relative), or NULL.
+ */
+static struct ub_packed_rrset_key *
+cache_answer_rrset(struct module_qstate *qstate, uint8_t *name,
+	size_t name_len)
+{
+	struct module_env *env = qstate->env;
+	struct ub_packed_rrset_key *k, *copy = NULL;
+	struct packed_rrset_data *data;
+	time_t now = *env->now;
+
+	/* locked (read) when found; its TTL checked against now */
+	k = rrset_cache_lookup(env->rrset_cache, name, name_len,
+		qstate->qinfo.qtype, qstate->qinfo.qclass, 0, now, 0);
+	if(!k)
+		return NULL;
+	data = k->entry.data;
+	if((data->trust == rrset_trust_ans_noAA ||
+		data->trust == rrset_trust_ans_AA ||
+		data->trust >= rrset_trust_sec_noglue) &&
+		data->rrsig_count == 0 && data->security != sec_status_bogus &&
+		!(data->security == sec_status_unchecked &&
+		env->need_to_validate))
+		copy = packed_rrset_copy_region(k, qstate->region, now);
+	lock_rw_unlock(&k->entry.lock);
+	return copy;
+}
+
+/**
+ * The target's answer from the message cache, as the iterator's first
+ * step (dns_cache_lookup) finds it: NOERROR or NXDOMAIN, not bogus,
+ * validated when a validator runs.
+ * @return the reply, its RRsets copied into the region, or NULL.
+ */
+static struct reply_info *
+cache_answer_msg(struct module_qstate *qstate, uint8_t *name,
+	size_t name_len)
+{
+	struct module_env *env = qstate->env;
+	struct query_info k;
+	struct lruhash_entry *e;
+	struct dns_msg *msg;
+	struct reply_info *rep;
+	int rcode;
+
+	memset(&k, 0, sizeof(k));
+	k.qname = name;
+	k.qname_len = name_len;
+	k.qtype = qstate->qinfo.qtype;
+	k.qclass = qstate->qinfo.qclass;
+	/* flags as the sub-query's (BIT_RD, no CD): the key it is stored
+	 * under */
+	e = slabhash_lookup(env->msg_cache, query_info_hash(&k, 0), &k, 0);
+	if(!e)
+		return NULL;
+	/* NULL when the message or one of its RRsets expired or was
+	 * replaced (ids and TTLs checked under the RRsets' read locks) or
+	 * the chain in it broke; else every RRset copied before the locks
+	 * go */
+	msg = tomsg(env, &((struct msgreply_entry *)e->key)->key, e->data,
+		qstate->region, *env->now, 0, env->scratch);
+	lock_rw_unlock(&e->lock);
+	if(!msg)
+		return NULL;
+	rep = msg->rep;
+	rcode = (int)FLAGS_GET_RCODE(rep->flags);
+	if((rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) ||
+		rep->security == sec_status_bogus ||
+		rep->security == sec_status_secure_sentinel_fail ||
+		(rep->security == sec_status_unchecked &&
+		env->need_to_validate))
+		return NULL;
+	return rep;
+}
+
+struct reply_info *
+cnroute_cache_answer(struct module_qstate *qstate, uint8_t *name,
+	size_t name_len)
+{
+	struct ub_packed_rrset_key *rrset;
+	struct reply_info *rep;
+
+	if(qstate->no_cache_lookup || !qstate->env->rrset_cache ||
+		!qstate->env->msg_cache)
+		return NULL;
+	rrset = cache_answer_rrset(qstate, name, name_len);
+	if(!rrset)
+		return cache_answer_msg(qstate, name, name_len);
+	/* a reply of the one RRset, as the sub-query's would be */
+	rep = regional_alloc_zero(qstate->region, sizeof(*rep));
+	if(!rep)
+		return NULL;
+	rep->rrsets = regional_alloc(qstate->region, sizeof(rrset));
+	if(!rep->rrsets)
+		return NULL;
+	rep->rrsets[0] = rrset;
+	rep->an_numrrsets = rep->rrset_count = 1;
+	rep->flags = BIT_QR | BIT_RA;
+	rep->security = sec_status_insecure;
+	return rep;
 }
 
 /** A message or RRset cache entry to remove, copied out of the entry. */

@@ -158,6 +158,16 @@ chain_take(struct module_qstate *qstate, int id, struct cnroute_env *ce,
 	case STEER_UNMANAGED:
 		break;
 	}
+	/* An unmanaged name whose answer is fresh in Unbound's cache: taken
+	 * from there, as the sub-query would (the iterator's first step is
+	 * that lookup), without a second mesh state. A managed name resolved
+	 * normally keeps its sub-query: its own state decides it. */
+	if(d->action == STEER_UNMANAGED && (cq->target_rep =
+		cnroute_cache_answer(qstate, cq->chase, cq->chase_len))) {
+		cq->target_rcode = (int)FLAGS_GET_RCODE(cq->target_rep->flags);
+		cnroute_target_done(qstate, id, ce, cq);
+		return 0;
+	}
 	if(chain_resolve(qstate, id, cq, d->action == STEER_UNMANAGED))
 		return 0;
 	/* no sub-query: the chain so far, which the client's resolver can

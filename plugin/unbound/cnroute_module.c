@@ -549,12 +549,13 @@ cnroute_new_query(struct module_qstate *qstate, int id,
 	cq->steps = 1;
 	/* Never share this state with another client, and never store its
 	 * answer: both would hand one region's answer to another. A state
-	 * answered here and now (address pools) finishes before any other
-	 * client can join it; one that waits (CNAME target, resolution by the
-	 * next modules) is taken out of aggregation. Other types at a managed
+	 * answered here and now (address pools, CNAME pools whose target is
+	 * cached) finishes before any other client can join it; one that
+	 * waits (resolution by the next modules; a CNAME pool's sub-query,
+	 * chain.c) is taken out of aggregation. Other types at a managed
 	 * name that do not depend on the client may be cached like any other
 	 * answer. */
-	if(d.action != STEER_ADDRESSES)
+	if(d.action == STEER_RESOLVE)
 		cnroute_make_unique(qstate);
 	if(d.region_dependent || d.action != STEER_RESOLVE ||
 		qtype == LDNS_RR_TYPE_A || qtype == LDNS_RR_TYPE_AAAA ||
@@ -589,11 +590,7 @@ cnroute_new_query(struct module_qstate *qstate, int id,
 	}
 }
 
-/**
- * The sub-query for the end of the chain is done: its answer joins the
- * chain, and is looked through for upstream CNAMEs into managed names.
- */
-static void
+void
 cnroute_target_done(struct module_qstate *qstate, int id,
 	struct cnroute_env *ce, struct cnroute_qstate *cq)
 {

@@ -173,6 +173,14 @@ void cnroute_finish_answer(struct module_qstate *qstate, int id,
 /** Finish the query with a bare error rcode. */
 void cnroute_error(struct module_qstate *qstate, int id, int rcode);
 
+/**
+ * The answer for the end of the chain is in (cq->target_rep and
+ * cq->target_rcode: from the sub-query, or from the cache): it joins the
+ * chain, and is looked through for upstream CNAMEs into managed names.
+ */
+void cnroute_target_done(struct module_qstate *qstate, int id,
+	struct cnroute_env *ce, struct cnroute_qstate *cq);
+
 /*
  * chain.c
  */
@@ -243,6 +251,20 @@ int cnroute_is_doorbell(const struct cnroute_env *ce, const uint8_t *qname,
  */
 void cnroute_cache_remove_msg(struct module_qstate *qstate,
 	const uint8_t *name, size_t name_len, uint16_t qtype);
+
+/**
+ * The answer to the question qstate asks, for another name (the end of a
+ * CNAME pool's chain), when Unbound's caches hold it fresh: the name's
+ * RRset of the asked type from the RRset cache (answer data, not glue),
+ * else its message from the message cache as the iterator would find it
+ * (NOERROR or NXDOMAIN, every RRset still current). Never bogus, and
+ * validated when a validator runs. What a sub-query would get, at the cost
+ * of a cache lookup.
+ * @return the reply, its RRsets copied into qstate's region, or NULL
+ *	(not cached, not fresh, not usable: resolve it).
+ */
+struct reply_info *cnroute_cache_answer(struct module_qstate *qstate,
+	uint8_t *name, size_t name_len);
 
 /**
  * The inplace callback on every response from an authoritative server,

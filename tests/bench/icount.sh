@@ -44,8 +44,11 @@
 #
 # Knobs (environment): CNROUTE_SO (build/cnroute.so), ICOUNT_COMPARE_SO
 # (unset: no comparison), ICOUNT_QUERIES (10000), ICOUNT_NAMES (100),
-# ICOUNT_THREADS ("1 2"), ICOUNT_KEEP=1 keeps the work dir. Output: a
-# markdown table on stdout and in build/bench/icount.md.
+# ICOUNT_THREADS ("1 2"), ICOUNT_INSTANCES ("plain const cnroute": the
+# instances to run, e.g. only "cnroute" while working on the module),
+# ICOUNT_KEEP=1 keeps the work dir. Output: markdown tables (the counts, and
+# the targets (2)/(1) <= 1.03 and (5)/(6) <= 1.5 judged) on stdout and in
+# build/bench/icount.md.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -59,6 +62,7 @@ GEOIP_DB=${GEOIP_DB:-$ROOT/build/geoip/geo-whois-asn-country.mmdb}
 QUERIES=${ICOUNT_QUERIES:-10000}
 NAMES=${ICOUNT_NAMES:-100}
 THREADS=${ICOUNT_THREADS:-1 2}
+INSTANCES=" ${ICOUNT_INSTANCES:-plain const cnroute} "
 TABLE=100000              # filings = routes, as run.sh
 CNAME_ROUTES=1000         # routes www.d0..d999 are CNAME pools (gen_redis)
 MANAGED_FIRST=1000        # www.d1000..: address pools
@@ -427,25 +431,30 @@ RUN_START=$(now_ms)
 : >"$WORK/counts.tsv"
 for t in $THREADS; do
 	# plain Unbound: paths 1 and 6
-	say "plain Unbound, num-threads $t (paths 1, 6)"
-	start_nsd
-	start_unbound plain "$t" "validator iterator" ""
-	warm "$Q/plain"; warm "$Q/chain"
-	check "(1) plain name" '^192\.0\.2\.6 $' u5.plain.bench A +subnet=1.0.1.0/24
-	check "(6) upstream chain" '^10\.255\.0\.6 t5\.cn\.cdn\.bench\. $' www.d5.chain.bench A +subnet=8.8.8.0/24
-	stop_nsd
-	measure 1 - "$t"; measure 6 - "$t"
-	stop_unbound
+	if [[ $INSTANCES == *" plain "* ]]; then
+		say "plain Unbound, num-threads $t (paths 1, 6)"
+		start_nsd
+		start_unbound plain "$t" "validator iterator" ""
+		warm "$Q/plain"; warm "$Q/chain"
+		check "(1) plain name" '^192\.0\.2\.6 $' u5.plain.bench A +subnet=1.0.1.0/24
+		check "(6) upstream chain" '^10\.255\.0\.6 t5\.cn\.cdn\.bench\. $' www.d5.chain.bench A +subnet=8.8.8.0/24
+		stop_nsd
+		measure 1 - "$t"; measure 6 - "$t"
+		stop_unbound
+	fi
 
-	say "constant-answer module, num-threads $t (path 4)"
-	start_nsd
-	start_unbound const "$t" "dynlib validator iterator" "$WORK/const_module.so"
-	warm "$Q/managed"
-	check "(4) constant answer" '^192\.0\.2\.1 $' www.d5000.sites.bench A +subnet=1.0.1.0/24
-	stop_nsd
-	measure 4 - "$t"
-	stop_unbound
+	if [[ $INSTANCES == *" const "* ]]; then
+		say "constant-answer module, num-threads $t (path 4)"
+		start_nsd
+		start_unbound const "$t" "dynlib validator iterator" "$WORK/const_module.so"
+		warm "$Q/managed"
+		check "(4) constant answer" '^192\.0\.2\.1 $' www.d5000.sites.bench A +subnet=1.0.1.0/24
+		stop_nsd
+		measure 4 - "$t"
+		stop_unbound
+	fi
 
+	[[ $INSTANCES == *" cnroute "* ]] || continue
 	for m in "${MODS[@]}"; do
 		say "cnroute ${MOD_NAME[$m]}, num-threads $t (paths 2, 3, 5)"
 		start_nsd
@@ -513,6 +522,20 @@ commas() { sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|[^0-9]\)/\1,\2\3/; ta' 
 				fi
 			fi
 			echo "$row"
+		done
+	done
+	echo
+	echo "| target ($(basename "$CNROUTE_SO")) | threads | value | target | verdict |"
+	echo "|---|---:|---:|---:|---|"
+	for t in $THREADS; do
+		for pr in "2 1 1.03 unmanaged name: cnroute / plain Unbound" \
+			"3 4 - address pool: cnroute / constant-answer module" \
+			"5 6 1.5 CNAME pool: cnroute / plain Unbound's cached chain"; do
+			read -r a b lim label <<<"$pr"
+			r=$(ratio "$(ipq "$a" cur "$t")" "$(ipq "$b" - "$t")")
+			v=""
+			[[ $lim != - && $r != - ]] && v=$(awk -v r="$r" -v l="$lim" 'BEGIN { print (r <= l) ? "met" : "**missed**" }')
+			echo "| ($a)/($b) $label | $t | $r | $([[ $lim == - ]] && echo "(none)" || echo "<= $lim") | $v |"
 		done
 	done
 	echo

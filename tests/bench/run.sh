@@ -10,11 +10,11 @@
 #   - starts Redis (100k filings + 100k routes), NSD (zone bench.) and four
 #     Unbound instances from the same build, each num-threads: 1 and pinned
 #     to CPU 0 (the load generators, Redis and NSD run on CPU 1):
-#       plain   module-config "validator iterator"            -> (1)
+#       plain   module-config "validator iterator"            -> (1) (7)
 #       cnroute "dynlib validator iterator" + cnroute.so      -> (2) (3) (5)
 #       views   "validator iterator" + one view per region    -> (4)
 #       const   "dynlib validator iterator" + const_module.so -> (6)
-#   - runs the six configurations in alternation (1..6, 1..6, ...) for
+#   - runs the seven configurations in alternation (1..7, 1..7, ...) for
 #     BENCH_ROUNDS rounds: a saturating dnsperf run (qps, mean latency) and a
 #     paced run at BENCH_LAT_QPS with dnsperf -v (mean, p50, p99 latency);
 #   - revocation-to-effect (revoke_probe), idle and under load;
@@ -22,6 +22,8 @@
 #     revocation written to the primary until the last resolver serves it
 #     (from the write's acknowledgement);
 #   - lookup cost vs table size (lookup_bench);
+#   - instructions per query under callgrind (tests/bench/icount.sh: the
+#     query paths above, num-threads 1 and 2; needs valgrind);
 #   - start-up with 1,000,000 filings + 1,000,000 routes (time, RSS);
 #   - prints one markdown summary, writes it to build/bench/results.md and
 #     into tests/bench/RESULTS.md between the bench:begin/end markers
@@ -40,6 +42,8 @@
 # throughput latency revoke fleet lookup startup), BENCH_KEEP=1 keeps the
 # work dir.
 set -euo pipefail
+# (BENCH_SKIP also takes icount, the instruction counts; icount.sh's ICOUNT_*
+# knobs apply to them.)
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$ROOT/tests/bench
@@ -188,6 +192,8 @@ start_nsd() {
 		for ((i = 0; i < CNAME_ROUTES; i++)); do
 			printf 't%d.cn.cdn A 10.255.%d.%d\n' "$i" $((i / 250)) $((i % 250 + 1))
 			printf 't%d.gl.cdn A 172.31.%d.%d\n' "$i" $((i / 250)) $((i % 250 + 1))
+			# (7): the chain plain Unbound answers from its cache
+			printf 'www.d%d.chain CNAME t%d.cn.cdn.bench.\n' "$i" "$i"
 		done
 	} >"$d/bench.zone"
 	cat >"$d/nsd.conf" <<-EOF
@@ -313,12 +319,14 @@ for ((i = 0; i < PLAIN_COUNT; i++)); do echo "u$i.plain.bench A"; done >"$Q/plai
 for ((i = MANAGED_FIRST; i < MANAGED_FIRST + MANAGED_COUNT; i++)); do
 	echo "www.d$i.sites.bench A"; done >"$Q/managed.txt"
 for ((i = 0; i < CNAME_ROUTES; i++)); do echo "www.d$i.sites.bench A"; done >"$Q/cname.txt"
+for ((i = 0; i < CNAME_ROUTES; i++)); do echo "www.d$i.chain.bench A"; done >"$Q/chain.txt"
 for ((i = 0; i < CNAME_ROUTES; i++)); do
 	echo "t$i.cn.cdn.bench A"; echo "t$i.gl.cdn.bench A"; done >"$Q/targets.txt"
 
 # configuration -> instance, query file, label
-CFG_INST=([1]=plain [2]=cnroute [3]=cnroute [4]=views [5]=cnroute [6]=const)
-CFG_FILE=([1]=plain [2]=plain [3]=managed [4]=managed [5]=cname [6]=managed)
+CFG_INST=([1]=plain [2]=cnroute [3]=cnroute [4]=views [5]=cnroute [6]=const [7]=plain)
+CFG_FILE=([1]=plain [2]=plain [3]=managed [4]=managed [5]=cname [6]=managed [7]=chain)
+CFGS="1 2 3 4 5 6 7"
 CFG_LABEL=(
 	[1]="plain Unbound, cached names"
 	[2]="cnroute, cached unmanaged names"
@@ -326,6 +334,7 @@ CFG_LABEL=(
 	[4]="peer: static views (access-control-view + local-data)"
 	[5]="cnroute, managed names, CNAME pools (targets cached)"
 	[6]="floor: constant-answer dynlib module"
+	[7]="plain Unbound, cached upstream CNAME -> A chains"
 )
 
 # cpu_ticks PID: utime+stime of a process
@@ -425,6 +434,7 @@ say "warming caches and checking answers"
 for n in plain cnroute; do
 	taskset -c $CPU_GEN dnsperf -s 127.0.0.1 -p "${UB_PORT[$n]}" -d "$Q/plain.txt" -n 1 -q 10 >/dev/null 2>&1
 done
+taskset -c $CPU_GEN dnsperf -s 127.0.0.1 -p "${UB_PORT[plain]}" -d "$Q/chain.txt" -n 1 -q 10 >/dev/null 2>&1
 taskset -c $CPU_GEN dnsperf -s 127.0.0.1 -p "${UB_PORT[cnroute]}" -d "$Q/targets.txt" -n 1 -q 10 >/dev/null 2>&1
 check plain "(1) plain name" '^192\.0\.2\.6 $' u5.plain.bench A
 check cnroute "(2) plain name via cnroute" '^192\.0\.2\.6 $' u5.plain.bench A +subnet=1.0.1.0/24
@@ -435,20 +445,21 @@ check views "(4) view us (source 127.0.0.3)" '^172\.0\.78\.17 172\.0\.78\.18 $' 
 check cnroute "(5) mainland client, CNAME pool" '^10\.255\.0\.6 t5\.cn\.cdn\.bench\. $' www.d5.sites.bench A +subnet=1.0.1.0/24
 check cnroute "(5) US client, CNAME pool" '^172\.31\.0\.6 t5\.gl\.cdn\.bench\. $' www.d5.sites.bench A +subnet=8.8.8.0/24
 check const "(6) constant answer" '^192\.0\.2\.1 $' www.d5000.sites.bench A
+check plain "(7) upstream chain" '^10\.255\.0\.6 t5\.cn\.cdn\.bench\. $' www.d5.chain.bench A
 SETUP_MS=$(($(now_ms) - RUN_START))
 
 : >"$WORK/tput.tsv"
 if ! skipped throughput; then
-	say "throughput: $ROUNDS rounds of (1)..(6), ${SECONDS_RUN} s each, 2 dnsperf x -c $CLIENTS -q $OUTSTANDING"
+	say "throughput: $ROUNDS rounds of (1)..(7), ${SECONDS_RUN} s each, 2 dnsperf x -c $CLIENTS -q $OUTSTANDING"
 	for ((r = 1; r <= ROUNDS; r++)); do
-		for c in 1 2 3 4 5 6; do throughput "$c" "$r"; done
+		for c in $CFGS; do throughput "$c" "$r"; done
 	done
 fi
 if ! skipped latency; then
-	say "latency: $ROUNDS rounds of (1)..(6), ${LAT_SECONDS} s each at $LAT_QPS qps (dnsperf -v)"
-	for c in 1 2 3 4 5 6; do : >"$WORK/lat.$c"; done
+	say "latency: $ROUNDS rounds of (1)..(7), ${LAT_SECONDS} s each at $LAT_QPS qps (dnsperf -v)"
+	for c in $CFGS; do : >"$WORK/lat.$c"; done
 	for ((r = 1; r <= ROUNDS; r++)); do
-		for c in 1 2 3 4 5 6; do latency "$c" "$r"; done
+		for c in $CFGS; do latency "$c" "$r"; done
 	done
 fi
 
@@ -510,6 +521,18 @@ for n in plain cnroute views const; do
 	kill_pid "${UB_PID[$n]}"
 done
 kill_pid "$REDIS_PID"
+
+ICOUNT_OUT=""
+if ! skipped icount; then
+	if command -v valgrind >/dev/null && command -v callgrind_control >/dev/null; then
+		say "instructions per query (tests/bench/icount.sh, callgrind)"
+		"$HERE/icount.sh" >"$WORK/icount.out" || die "icount.sh failed"
+		ICOUNT_OUT=$(cat "$OUT/icount.md")
+	else
+		ICOUNT_OUT="(not measured: valgrind is not installed; apt-get install valgrind)"
+		echo "   $ICOUNT_OUT" >&2
+	fi
+fi
 
 LOOKUP_OUT=""
 if ! skipped lookup; then
@@ -668,7 +691,7 @@ kv() { sed -n "s/.*\b$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
 	echo
 	echo "| # | configuration | qps (median) | qps min..max | resolver CPU | resolver CPU per query | mean latency at saturation | mean / p50 / p99 latency at $LAT_QPS qps | lost / non-NOERROR |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
-	for c in 1 2 3 4 5 6; do
+	for c in $CFGS; do
 		read -r qm qlo qhi mm cpu lost bad us <<<"$(stat_cfg "$c")"
 		read -r lm l50 l99 ln <<<"$(lat_cfg "$c")"
 		echo "| $c | ${CFG_LABEL[$c]} | $qm | $qlo..$qhi | $cpu% | $us µs | $mm ms | $lm / $l50 / $l99 ms | $lost / $bad |"
@@ -682,12 +705,16 @@ kv() { sed -n "s/.*\b$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
 	echo "| (2)/(1) qps | $r21 | >= 0.95 | $(verdict "${r21%% *}" ">=" 0.95) |"
 	echo "| (3)/(6) qps | $r36 | >= 0.95 | $(verdict "${r36%% *}" ">=" 0.95) |"
 	echo "| (3)/(4) qps | $r34 | >= 0.9 | $(verdict "${r34%% *}" ">=" 0.9) |"
-	echo "| (5)/(1) qps | $r51 | (no target) | |"
+	r57=$(ratio 5 7)
+	echo "| (5)/(1) qps | $r51 | >= 0.85 | $(verdict "${r51%% *}" ">=" 0.85) |"
+	echo "| (5)/(7) qps (CNAME pool / plain Unbound's cached chain) | $r57 | (no target) | |"
 	n21=$(ratio 2 1 1) n36=$(ratio 3 6 1) n34=$(ratio 3 4 1) n51=$(ratio 5 1 1)
 	echo "| (2)/(1) queries per resolver CPU-second | $n21 | >= 0.95 | $(verdict "${n21%% *}" ">=" 0.95) |"
 	echo "| (3)/(6) queries per resolver CPU-second | $n36 | >= 0.95 | $(verdict "${n36%% *}" ">=" 0.95) |"
 	echo "| (3)/(4) queries per resolver CPU-second | $n34 | >= 0.9 | $(verdict "${n34%% *}" ">=" 0.9) |"
-	echo "| (5)/(1) queries per resolver CPU-second | $n51 | (no target) | |"
+	n57=$(ratio 5 7 1)
+	echo "| (5)/(1) queries per resolver CPU-second | $n51 | >= 0.85 | $(verdict "${n51%% *}" ">=" 0.85) |"
+	echo "| (5)/(7) queries per resolver CPU-second | $n57 | (no target) | |"
 	if [[ -n $REVOKE_IDLE ]]; then
 		echo "| revocation-to-effect, idle: p50 / p99 / max (n=$(kv "$REVOKE_IDLE" n)) | $(kv "$REVOKE_IDLE" revoke_p50_ms) / $(kv "$REVOKE_IDLE" revoke_p99_ms) / $(kv "$REVOKE_IDLE" revoke_max_ms) ms | p99 <= 200 ms | $(verdict "$(kv "$REVOKE_IDLE" revoke_p99_ms)" "<=" 200) |"
 		echo "| revocation-to-effect, under load (3) at ${REVOKE_LOAD_QPS} qps: p50 / p99 / max (n=$(kv "$REVOKE_LOAD" n)) | $(kv "$REVOKE_LOAD" revoke_p50_ms) / $(kv "$REVOKE_LOAD" revoke_p99_ms) / $(kv "$REVOKE_LOAD" revoke_max_ms) ms | p99 <= 200 ms | $(verdict "$(kv "$REVOKE_LOAD" revoke_p99_ms)" "<=" 200) |"
@@ -709,6 +736,12 @@ kv() { sed -n "s/.*\b$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
 		echo "| resolver RSS then | $((START_RSS / 1024)) MB | <= 400 MB | $(verdict $((START_RSS / 1024)) "<=" 400) |"
 	fi
 	echo
+	if [[ -n $ICOUNT_OUT ]]; then
+		echo "### Instructions per query (callgrind, tests/bench/icount.sh)"
+		echo
+		echo "$ICOUNT_OUT"
+		echo
+	fi
 	if [[ -n $LOOKUP_OUT ]]; then
 		echo "### Lookup cost vs table size (steering_table_answer, the resolver's decision, ns per call, random order)"
 		echo
