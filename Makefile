@@ -240,6 +240,7 @@ bench: $(MODULE) $(UNBOUND) $(GEOIP_DBS)
 # Instructions per query under callgrind, deterministic where timings are not
 # (tests/bench/icount.sh; ICOUNT_COMPARE_SO=other.so adds another module build).
 bench-icount: $(MODULE) $(UNBOUND) $(GEOIP_DBS)
+	tools/setup/install-deps.sh --bench
 	tests/bench/icount.sh
 
 clean:

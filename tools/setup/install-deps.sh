@@ -15,7 +15,7 @@ redis-server redis-tools nsd dnsutils knot-dnsutils mmdb-bin
 nodejs npm
 "
 if [ "${1:-}" = "--bench" ]; then
-	PACKAGES="$PACKAGES dnsperf"
+	PACKAGES="$PACKAGES dnsperf valgrind"
 fi
 
 missing=""
