@@ -406,6 +406,7 @@ enum conf_key {
 	KEY_MAX_STALE,
 	KEY_STATS_FILE,
 	KEY_SNAPSHOT_FILE,
+	KEY_METRICS_FILE,
 	KEY_COUNT
 };
 
@@ -414,7 +415,7 @@ static const char *const key_names[KEY_COUNT] = {
 	"redis-server", "redis-password-file", "redis-db", "key-prefix",
 	"geoip-db", "geoip-field", "mainland-countries", "ecs",
 	"answer-ttl-max", "resync-interval", "max-stale", "stats-file",
-	"snapshot-file"
+	"snapshot-file", "metrics-file"
 };
 
 /** Apply one key's value to conf. @return 0 or -1 with ctx->err set. */
@@ -479,6 +480,8 @@ apply_key(const struct conf_ctx *ctx, enum conf_key key, const char *value,
 		return parse_path(ctx, value, &conf->stats_file);
 	case KEY_SNAPSHOT_FILE:
 		return parse_path(ctx, value, &conf->snapshot_file);
+	case KEY_METRICS_FILE:
+		return parse_path(ctx, value, &conf->metrics_file);
 	case KEY_COUNT:
 		break;
 	}
@@ -528,6 +531,7 @@ conf_free(struct cnroute_conf *conf)
 	free(conf->geoip_field);
 	free(conf->stats_file);
 	free(conf->snapshot_file);
+	free(conf->metrics_file);
 	conf->redis_host = NULL;
 	conf->redis_unix = NULL;
 	conf->redis_password_file = NULL;
@@ -537,6 +541,7 @@ conf_free(struct cnroute_conf *conf)
 	conf->geoip_field = NULL;
 	conf->stats_file = NULL;
 	conf->snapshot_file = NULL;
+	conf->metrics_file = NULL;
 }
 
 /**

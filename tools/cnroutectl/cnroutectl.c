@@ -13,6 +13,7 @@
 #include <string.h>
 #include "cli.h"
 #include "commands.h"
+#include "cnroute/version.h"
 
 /** Top-level usage. */
 static const char usage_main[] =
@@ -26,11 +27,13 @@ static const char usage_main[] =
 	"  sync --feed FILE [--dry-run]        reconcile with a provider feed\n"
 	"  audit [--since TIME] [--domain D]           the change history\n"
 	"  probe NAME --server ADDR[:PORT] --client ADDR[/LEN]  ask a resolver\n"
+	"  stats                     the module's metrics-file, for a person\n"
 	"\n"
-	"Options: -c FILE (cnroute.conf; default $CNROUTE_CONF, else "
+	"Options: --version\n"
+	"         -c FILE (cnroute.conf; default $CNROUTE_CONF, else "
 	CNROUTE_CONF_DEFAULT ")\n"
 	"         --json (machine-readable output of list, show, explain, "
-	"check, audit,\n         sync --dry-run, probe)\n"
+	"check, audit,\n         sync --dry-run, probe, stats)\n"
 	"Exit codes: 0 ok, 1 usage, 2 invalid input, 3 refused by a rule, "
 	"4 Redis unreachable.\n";
 
@@ -47,6 +50,7 @@ static const struct command commands[] = {
 	{ "filing", cmd_filing }, { "route", cmd_route },
 	{ "explain", cmd_explain }, { "check", cmd_check },
 	{ "sync", cmd_sync }, { "audit", cmd_audit }, { "probe", cmd_probe },
+	{ "stats", cmd_stats },
 	{ NULL, NULL }
 };
 
@@ -62,6 +66,9 @@ global_options(struct cli *cli, int argc, char **argv, int *i)
 		const char *a = argv[*i];
 		if(strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(usage_main, stdout);
+			return OPTS_HELP;
+		} else if(strcmp(a, "--version") == 0) {
+			printf("cnroutectl %s\n", CNROUTE_VERSION);
 			return OPTS_HELP;
 		} else if(strcmp(a, "--json") == 0) {
 			cli->json = 1;

@@ -74,5 +74,7 @@ int cmd_sync(struct cli *cli, int argc, char **argv);
 int cmd_audit(struct cli *cli, int argc, char **argv);
 /** probe NAME --server ADDR[:PORT] --client ADDR[/LEN] */
 int cmd_probe(struct cli *cli, int argc, char **argv);
+/** stats [--json] */
+int cmd_stats(struct cli *cli, int argc, char **argv);
 
 #endif /* CNROUTECTL_COMMANDS_H */
