@@ -84,6 +84,11 @@ format_value(char buf[METRICS_VALUE_MAX], double v)
 		return "NaN";
 	if(isinf(v))
 		return v > 0 ? "+Inf" : "-Inf";
+	if(v > -1e15 && v < 1e15 && v == (double)(long long)v) {
+		/* an integer as one: "10", not "1e+01" */
+		snprintf(buf, METRICS_VALUE_MAX, "%.0f", v);
+		return buf;
+	}
 	for(precision = 1; precision <= 17; precision++) {
 		snprintf(buf, METRICS_VALUE_MAX, "%.*g", precision, v);
 		if(strtod(buf, NULL) == v)
