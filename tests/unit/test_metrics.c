@@ -15,6 +15,7 @@
 #include <math.h>
 #include <cmocka.h>
 
+#include "cnroute/conf.h"
 #include "cnroute/metrics.h"
 #include "cnroute/stats.h"
 #include "cnroute/version.h"
@@ -368,6 +369,33 @@ test_module_metrics(void **state)
 	stats_free_workers(&s);
 }
 
+/** metrics-file in cnroute.conf: a path, once; an empty one or a second
+ *  one is refused naming the file, the line and the key. */
+static void
+test_conf_metrics_file(void **state)
+{
+	static const char good[] = "geoip-db: /g.mmdb\n"
+		"metrics-file: /var/lib/prometheus/node-exporter/cnroute.prom\n";
+	static const char twice[] = "geoip-db: /g.mmdb\nmetrics-file: /a\n"
+		"metrics-file: /b\n";
+	static const char empty[] = "geoip-db: /g.mmdb\nmetrics-file: \"\"\n";
+	struct cnroute_conf conf;
+	char err[CONF_ERR_MAX];
+	(void)state;
+	assert_int_equal(conf_parse_buffer("t.conf", good, sizeof(good) - 1,
+		&conf, err), 0);
+	assert_string_equal(conf.metrics_file,
+		"/var/lib/prometheus/node-exporter/cnroute.prom");
+	assert_null(conf.stats_file);
+	conf_free(&conf);
+	assert_int_equal(conf_parse_buffer("t.conf", twice, sizeof(twice) - 1,
+		&conf, err), -1);
+	assert_non_null(strstr(err, "t.conf:3: metrics-file"));
+	assert_int_equal(conf_parse_buffer("t.conf", empty, sizeof(empty) - 1,
+		&conf, err), -1);
+	assert_non_null(strstr(err, "t.conf:2: metrics-file"));
+}
+
 int
 main(void)
 {
@@ -382,6 +410,7 @@ main(void)
 		cmocka_unit_test(test_histogram),
 		cmocka_unit_test(test_write_file),
 		cmocka_unit_test(test_module_metrics),
+		cmocka_unit_test(test_conf_metrics_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
