@@ -81,6 +81,15 @@ ctl stats --json
 assert_eq "cnroutectl stats --json: exit 0" 0 "$CTL_RC"
 assert_match "cnroutectl stats --json: answers" "\"answers\":\\{\"cn\":$cn1," "$CTL_OUT"
 assert_match "cnroutectl stats --json: p99 a number" "\"p99_seconds\":[0-9]" "$CTL_OUT"
+# Redis gone: the gauge drops and the error counter moves
+e0=$(metric cnroute_redis_errors_total)
+it_stop_redis
+wait_until 5000 bash -c '[[ $(awk '"'"'$1 == "cnroute_redis_up" { print $2 }'"'"' "$1") == 0 ]]' _ "$M_FILE"
+assert_eq "Redis stopped: cnroute_redis_up 0" 0 "$(metric cnroute_redis_up)"
+assert_ge "Redis stopped: cnroute_redis_errors_total moved" $((e0 + 1)) "$(metric cnroute_redis_errors_total)"
+ctl stats
+assert_match "cnroutectl stats: Redis DOWN" "Redis: +DOWN" "$CTL_OUT"
+
 version=$("$CNROUTECTL" --version)
 assert_match "cnroutectl --version is the release in build_info" "^cnroutectl [0-9]" "$version"
 assert_match "… the same string" "version=\"${version#cnroutectl }\"" "$(grep '^cnroute_build_info' "$M_FILE")"
