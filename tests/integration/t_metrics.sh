@@ -69,13 +69,26 @@ assert_eq "+Inf bucket equals the count" "$(metric cnroute_change_apply_seconds_
 out=$(promtool check metrics <"$M_FILE" 2>&1); rc=$?
 assert_eq "promtool check metrics still accepts the file after a change ($out)" 0 "$rc"
 
+# a CNAME chain through two managed names is one answer, counted by its
+# first decision (it used to count once per managed name)
+route www2.mt.example.com www.mt.example.com. www.mt.example.com. 30
+eventually "chain through two managed names" 2000 "$(res NOERROR CNAME:www.mt.example.com. A:198.51.100.71)" \
+	--ecs 8.8.8.0/24 www2.mt.example.com A
+rewritten; rewritten
+o0=$(metric cnroute_answers_total 'pool="offshore"') l0=$(modstat answers_offshore)
+q --ecs 8.8.8.0/24 www2.mt.example.com A
+assert_res "chain, US client: offshore all the way" "$(res NOERROR CNAME:www.mt.example.com. A:198.51.100.71)"
+rewritten; rewritten
+assert_eq "one chained answer: answers{pool=offshore} +1" 1 $(($(metric cnroute_answers_total 'pool="offshore"') - o0))
+assert_eq "one chained answer: stats-file answers_offshore +1" 1 $(($(modstat answers_offshore) - l0))
+
 # cnroutectl stats reads the metrics-file named in the same cnroute.conf
 CTL_CONF=$IT_WORK/ub-main/cnroute.conf
 ctl stats
 assert_eq "cnroutectl stats: exit 0 ($CTL_ERR)" 0 "$CTL_RC"
 assert_match "cnroutectl stats: answers by pool" "answers: +cn $cn1, offshore [0-9]+, resolved 0" "$CTL_OUT"
 assert_match "cnroutectl stats: Redis up" "Redis: +up" "$CTL_OUT"
-assert_match "cnroutectl stats: table sizes" "table: +1 filings, 1 routes" "$CTL_OUT"
+assert_match "cnroutectl stats: table sizes" "table: +1 filings, 2 routes" "$CTL_OUT"
 assert_match "cnroutectl stats: change-apply p50/p99 in ms" "apply p50 [0-9.e+-]+ ms, p99 [0-9.e+-]+ ms" "$CTL_OUT"
 ctl stats --json
 assert_eq "cnroutectl stats --json: exit 0" 0 "$CTL_RC"
