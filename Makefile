@@ -39,7 +39,7 @@ CLI_SRC    := $(sort $(wildcard tools/cnroutectl/*.c)) plugin/sync/sync_apply.c
 CLI_LIB_SRC := $(filter-out tools/cnroutectl/cnroutectl.c,$(CLI_SRC))
 CLI        := $(BUILD)/cnroutectl
 CLI_TARGET := $(CLI)
-CLI_LIBS   := -lhiredis -lldns -lidn2 -lpsl -lz -lmaxminddb -lpthread
+CLI_LIBS   := -ljansson -lhiredis -lldns -lidn2 -lpsl -lz -lmaxminddb -lpthread
 FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 POLICY_OBJ := $(POLICY_SRC:%.c=$(BUILD)/obj/%.o)

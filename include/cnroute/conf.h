@@ -22,6 +22,20 @@
 #define CONF_ERR_MAX 512
 /** Most mainland country codes. */
 #define CONF_MAX_COUNTRIES 16
+/** Most addresses in a list (redis-server, redis-sentinel). */
+#define CONF_MAX_SERVERS 16
+/** Most resolvers in fleet-resolvers. */
+#define CONF_MAX_RESOLVERS 64
+
+/** One address of a list: a host and a port, or a unix socket. */
+struct conf_server {
+	/** host name or address (IPv6 without brackets), NULL for unix */
+	char *host;
+	/** TCP (or, for resolvers, UDP/TCP) port */
+	int port;
+	/** unix socket path, or NULL */
+	char *unix_path;
+};
 
 /** How EDNS Client Subnet options from clients are treated. */
 enum ecs_mode {
@@ -33,12 +47,37 @@ enum ecs_mode {
 
 /** The parsed configuration. Strings are malloced (conf_free). */
 struct cnroute_conf {
-	/** Redis host name or address, NULL when redis_unix is used */
+	/** Redis host name or address, NULL when redis_unix is used: the
+	 *  first of redis_servers */
 	char *redis_host;
-	/** Redis TCP port */
+	/** Redis TCP port (of the first server) */
 	int redis_port;
-	/** Redis unix socket path, or NULL */
+	/** Redis unix socket path, or NULL (of the first server) */
 	char *redis_unix;
+	/** the Redis servers the module reads, in order of preference */
+	struct conf_server redis_servers[CONF_MAX_SERVERS];
+	/** number of redis_servers, at least 1 */
+	int redis_server_count;
+	/** where the CLI writes (redis-primary), host NULL: not set */
+	struct conf_server redis_primary;
+	/** Sentinels the CLI asks for the primary (redis-sentinel) */
+	struct conf_server redis_sentinels[CONF_MAX_SERVERS];
+	/** number of redis_sentinels, 0: no Sentinel */
+	int redis_sentinel_count;
+	/** the name Sentinel knows the primary by, or NULL */
+	char *redis_sentinel_master;
+	/** ACL user name (AUTH user password), or NULL: the default user */
+	char *redis_user;
+	/** whether the module may set notify-keyspace-events on the
+	 *  server when it falls back to keyspace notifications */
+	int redis_notify_config;
+	/** whether the module answers the fleet status question */
+	int fleet_status;
+	/** the resolvers of the fleet, for cnroutectl fleet (port 53 by
+	 *  default) */
+	struct conf_server fleet_resolvers[CONF_MAX_RESOLVERS];
+	/** number of fleet_resolvers */
+	int fleet_resolver_count;
 	/** file holding the Redis password, or NULL */
 	char *redis_password_file;
 	/** the password read from that file, or NULL */
@@ -100,6 +139,26 @@ const char *conf_path(const char *explicit_path);
 
 /** Free the strings of a configuration. */
 void conf_free(struct cnroute_conf *conf);
+
+/**
+ * Parse one address: "unix:/path" (when allow_unix), "[IPv6]:PORT",
+ * "HOST:PORT" or "HOST" (default_port).
+ * @param out: filled with malloced strings (conf_server_free).
+ * @param err: a message without position (at least 200 bytes), on failure.
+ * @return 0 or -1.
+ */
+int conf_server_parse(const char *text, size_t len, int default_port,
+	int allow_unix, struct conf_server *out, char *err, size_t err_size);
+
+/** Free the strings of an address (and zero it). */
+void conf_server_free(struct conf_server *server);
+
+/**
+ * The address written as in the configuration ("host:port", "[v6]:port",
+ * "unix:/path") into buf.
+ */
+void conf_server_format(const struct conf_server *server, char *buf,
+	size_t size);
 
 /** 1 if the two-letter code (any case) is a mainland country of conf. */
 int conf_is_mainland(const struct cnroute_conf *conf, const char *code,

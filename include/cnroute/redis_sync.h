@@ -9,10 +9,16 @@
  *    each (keyspace.h), and commit everything at once (a table that is
  *    empty or came from a snapshot is replaced whole; otherwise only what
  *    differs changes, the removal of vanished keys included);
- *  - in between, keyspace notifications (PSUBSCRIBE) name the keys that
- *    changed; each is fetched again on a connection of its own, also
- *    while a full reconciliation runs, and the keys of one batch of
- *    notifications are committed together;
+ *  - in between, Redis names the keys that changed: by server-assisted
+ *    client-side caching in broadcast mode (CLIENT TRACKING ... BCAST
+ *    PREFIX, which needs no CONFIG and works on replicas), or, where the
+ *    server lacks it, by keyspace notifications (PSUBSCRIBE); each key
+ *    is fetched again on a connection of its own, also while a full
+ *    reconciliation runs, and the keys of one batch are committed
+ *    together;
+ *  - redis-server may list several servers (replicas near by): the
+ *    thread connects to the first that answers and moves on to the next
+ *    when it fails;
  *  - a heartbeat: the thread hears from Redis at least once a second
  *    (PING when idle), and a Redis that stops answering is treated as
  *    unreachable after a few seconds;
@@ -40,6 +46,24 @@
 /** Resolved Redis address (plugin/sync/redis_conn.h). */
 struct redis_addr;
 
+/** How changes reach the thread between full reconciliations. */
+enum redis_change_mode {
+	/** not connected yet, or nothing tells us (full reconciliations
+	 *  only) */
+	REDIS_CHANGES_NONE = 0,
+	/** server-assisted client-side caching, broadcast mode: CLIENT
+	 *  TRACKING ... BCAST PREFIX, invalidations on __redis__:invalidate
+	 *  (no CONFIG needed; replicas send them for replicated writes) */
+	REDIS_CHANGES_TRACKING,
+	/** keyspace notifications (PSUBSCRIBE __keyspace@DB__:PREFIX*), the
+	 *  fallback for servers without tracking */
+	REDIS_CHANGES_KEYSPACE
+};
+
+/** The mode's name, for logs and the fleet status: "tracking",
+ *  "keyspace", "none". */
+const char *redis_change_mode_name(int mode);
+
 /** The sync thread's handle. */
 struct redis_sync {
 	/** configuration (Redis address, prefix, intervals) */
@@ -54,10 +78,19 @@ struct redis_sync {
 	int wake_pipe[2];
 	/** whether the thread runs */
 	int running;
-	/** where Redis is, resolved before the thread starts; NULL when
-	 *  the host name did not resolve (the thread then tries again, in
-	 *  the background, as it would connect again) */
-	struct redis_addr *addr;
+	/** where each of conf->redis_servers is, resolved before the
+	 *  thread starts; an address whose host name did not resolve is
+	 *  not known (the thread then tries again, in the background, as
+	 *  it would connect again) */
+	struct redis_addr *addrs;
+	/** index in conf->redis_servers of the server the thread is
+	 *  connected to, -1 while it is not: read by the fleet status */
+	atomic_int server;
+	/** how changes reach the thread (enum redis_change_mode) */
+	atomic_int change_mode;
+	/** Unix time of the last change applied to the table, 0: none
+	 *  since start */
+	_Atomic int64_t last_change;
 	/** called (from the sync thread) after a commit that gave names
 	 *  their first route, so answers cached for them before can be
 	 *  dropped; and once with names NULL when the first full load is

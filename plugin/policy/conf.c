@@ -71,6 +71,25 @@ is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
+/**
+ * The next blank-separated word of a list value: its start, with *p
+ * moved to its end; NULL when none is left.
+ */
+static const char *
+next_word(const char **p)
+{
+	const char *start;
+
+	while(is_blank(**p))
+		(*p)++;
+	if(**p == 0)
+		return NULL;
+	start = *p;
+	while(**p && !is_blank(**p))
+		(*p)++;
+	return start;
+}
+
 /** Replace *slot with a copy of value. @return 0 or -1 (memory). */
 static int
 set_string(char **slot, const char *value)
@@ -149,68 +168,207 @@ parse_port(const char *s)
 	return (int)port;
 }
 
-/**
- * redis-server: "unix:/path", "[IPv6]:PORT", "HOST:PORT", or "HOST"
- * (port 6379).
- */
-static int
-parse_redis_server(const struct conf_ctx *ctx, const char *value,
-	struct cnroute_conf *conf)
+int
+conf_server_parse(const char *text, size_t len, int default_port,
+	int allow_unix, struct conf_server *out, char *err, size_t err_size)
 {
+	char value[512];
 	const char *host = value, *colon;
 	size_t host_len;
-	int port = 6379;
-	char *copy;
+	int port = default_port;
 
+	memset(out, 0, sizeof(*out));
+	if(len == 0 || len >= sizeof(value)) {
+		snprintf(err, err_size, "bad address '%.*s'", (int)(len > 80 ?
+			80 : len), text);
+		return -1;
+	}
+	memcpy(value, text, len);
+	value[len] = 0;
 	if(strncmp(value, "unix:", 5) == 0) {
-		if(value[5] == 0)
-			return conf_error(ctx, "empty unix socket path");
-		if(set_string(&conf->redis_unix, value + 5) != 0)
-			return conf_error(ctx, "out of memory");
-		free(conf->redis_host);
-		conf->redis_host = NULL;
+		if(!allow_unix) {
+			snprintf(err, err_size, "'%s': a unix socket is not "
+				"allowed here", value);
+			return -1;
+		}
+		if(value[5] == 0) {
+			snprintf(err, err_size, "empty unix socket path");
+			return -1;
+		}
+		out->unix_path = strdup(value + 5);
+		if(out->unix_path == NULL) {
+			snprintf(err, err_size, "out of memory");
+			return -1;
+		}
 		return 0;
 	}
 	if(value[0] == '[') {
 		const char *close = strchr(value, ']');
 		char addr[INET6_ADDRSTRLEN + 1];
 		uint8_t bin[16];
-		if(close == NULL)
-			return conf_error(ctx, "missing ']' in '%s'", value);
+		if(close == NULL) {
+			snprintf(err, err_size, "missing ']' in '%s'", value);
+			return -1;
+		}
 		host = value + 1;
 		host_len = (size_t)(close - host);
-		if(host_len == 0 || host_len > INET6_ADDRSTRLEN)
-			return conf_error(ctx, "bad IPv6 address in '%s'", value);
+		if(host_len == 0 || host_len > INET6_ADDRSTRLEN) {
+			snprintf(err, err_size, "bad IPv6 address in '%s'",
+				value);
+			return -1;
+		}
 		memcpy(addr, host, host_len);
 		addr[host_len] = 0;
-		if(inet_pton(AF_INET6, addr, bin) != 1)
-			return conf_error(ctx, "bad IPv6 address in '%s'", value);
+		if(inet_pton(AF_INET6, addr, bin) != 1) {
+			snprintf(err, err_size, "bad IPv6 address in '%s'",
+				value);
+			return -1;
+		}
 		if(close[1] == ':')
 			port = parse_port(close + 2);
-		else if(close[1] != 0)
-			return conf_error(ctx, "expected ':PORT' after ']' in "
+		else if(close[1] != 0) {
+			snprintf(err, err_size, "expected ':PORT' after ']' in "
 				"'%s'", value);
+			return -1;
+		}
 	} else {
 		colon = strchr(value, ':');
 		host_len = colon ? (size_t)(colon - value) : strlen(value);
-		if(colon != NULL && strchr(colon + 1, ':') != NULL)
-			return conf_error(ctx, "IPv6 addresses go in brackets: "
-				"'[ADDRESS]:PORT'");
-		if(!valid_host_name(host, host_len))
-			return conf_error(ctx, "bad host in '%s'", value);
+		if(colon != NULL && strchr(colon + 1, ':') != NULL) {
+			snprintf(err, err_size, "IPv6 addresses go in "
+				"brackets: '[ADDRESS]:PORT'");
+			return -1;
+		}
+		if(!valid_host_name(host, host_len)) {
+			snprintf(err, err_size, "bad host in '%s'", value);
+			return -1;
+		}
 		if(colon != NULL)
 			port = parse_port(colon + 1);
 	}
-	if(port < 0)
-		return conf_error(ctx, "bad port in '%s' (1..65535)", value);
-	copy = strndup(host, host_len);
-	if(copy == NULL)
+	if(port < 0) {
+		snprintf(err, err_size, "bad port in '%s' (1..65535)", value);
+		return -1;
+	}
+	out->host = strndup(host, host_len);
+	if(out->host == NULL) {
+		snprintf(err, err_size, "out of memory");
+		return -1;
+	}
+	out->port = port;
+	return 0;
+}
+
+void
+conf_server_free(struct conf_server *server)
+{
+	free(server->host);
+	free(server->unix_path);
+	memset(server, 0, sizeof(*server));
+}
+
+void
+conf_server_format(const struct conf_server *server, char *buf, size_t size)
+{
+	if(server->unix_path != NULL)
+		snprintf(buf, size, "unix:%s", server->unix_path);
+	else if(server->host != NULL && strchr(server->host, ':') != NULL)
+		snprintf(buf, size, "[%s]:%d", server->host, server->port);
+	else
+		snprintf(buf, size, "%s:%d", server->host ? server->host : "",
+			server->port);
+}
+
+/**
+ * A blank-separated list of addresses into list[0..*count): none given
+ * twice, at least one, at most max. The old list is freed first.
+ */
+static int
+parse_server_list(const struct conf_ctx *ctx, const char *value,
+	int default_port, int allow_unix, struct conf_server *list, int max,
+	int *count)
+{
+	struct conf_server parsed[CONF_MAX_RESOLVERS];
+	char msg[300], a[300], b[300];
+	const char *p = value;
+	int n = 0, i, j;
+
+	for(;;) {
+		const char *start = next_word(&p);
+		if(start == NULL)
+			break;
+		if(n == max) {
+			for(i = 0; i < n; i++)
+				conf_server_free(&parsed[i]);
+			return conf_error(ctx, "more than %d addresses", max);
+		}
+		if(conf_server_parse(start, (size_t)(p - start), default_port,
+			allow_unix, &parsed[n], msg, sizeof(msg)) != 0) {
+			for(i = 0; i < n; i++)
+				conf_server_free(&parsed[i]);
+			return conf_error(ctx, "%s", msg);
+		}
+		n++;
+	}
+	if(n == 0)
+		return conf_error(ctx, "at least one address needed");
+	for(i = 0; i < n; i++) {
+		conf_server_format(&parsed[i], a, sizeof(a));
+		for(j = 0; j < i; j++) {
+			conf_server_format(&parsed[j], b, sizeof(b));
+			if(strcmp(a, b) == 0) {
+				for(j = 0; j < n; j++)
+					conf_server_free(&parsed[j]);
+				return conf_error(ctx, "'%s' listed twice", a);
+			}
+		}
+	}
+	for(i = 0; i < *count; i++)
+		conf_server_free(&list[i]);
+	memcpy(list, parsed, (size_t)n * sizeof(*list));
+	*count = n;
+	return 0;
+}
+
+/**
+ * redis-server: one or more of "unix:/path", "[IPv6]:PORT", "HOST:PORT",
+ * "HOST" (port 6379), blank-separated. The module reads the first that
+ * answers; redis_host/redis_port/redis_unix name the first.
+ */
+static int
+parse_redis_server(const struct conf_ctx *ctx, const char *value,
+	struct cnroute_conf *conf)
+{
+	char *host = NULL, *unix_path = NULL;
+
+	if(parse_server_list(ctx, value, 6379, 1, conf->redis_servers,
+		CONF_MAX_SERVERS, &conf->redis_server_count) != 0)
+		return -1;
+	if((conf->redis_servers[0].host && (host =
+		strdup(conf->redis_servers[0].host)) == NULL) ||
+		(conf->redis_servers[0].unix_path && (unix_path =
+		strdup(conf->redis_servers[0].unix_path)) == NULL)) {
+		free(host);
 		return conf_error(ctx, "out of memory");
+	}
 	free(conf->redis_host);
-	conf->redis_host = copy;
 	free(conf->redis_unix);
-	conf->redis_unix = NULL;
-	conf->redis_port = port;
+	conf->redis_host = host;
+	conf->redis_unix = unix_path;
+	conf->redis_port = conf->redis_servers[0].port;
+	return 0;
+}
+
+/** A yes/no value. */
+static int
+parse_yes_no(const struct conf_ctx *ctx, const char *value, int *out)
+{
+	if(strcmp(value, "yes") == 0)
+		*out = 1;
+	else if(strcmp(value, "no") == 0)
+		*out = 0;
+	else
+		return conf_error(ctx, "'%s': expected 'yes' or 'no'", value);
 	return 0;
 }
 
@@ -335,14 +493,9 @@ parse_countries(const struct conf_ctx *ctx, const char *value,
 	const char *p = value;
 
 	for(;;) {
-		const char *start;
-		while(is_blank(*p))
-			p++;
-		if(*p == 0)
+		const char *start = next_word(&p);
+		if(start == NULL)
 			break;
-		start = p;
-		while(*p && !is_blank(*p))
-			p++;
 		if(p - start != 2 || !is_letter(start[0]) ||
 			!is_letter(start[1]))
 			return conf_error(ctx, "'%.*s' is not a two-letter "
@@ -406,6 +559,13 @@ enum conf_key {
 	KEY_MAX_STALE,
 	KEY_STATS_FILE,
 	KEY_SNAPSHOT_FILE,
+	KEY_REDIS_USER,
+	KEY_REDIS_NOTIFY_CONFIG,
+	KEY_REDIS_PRIMARY,
+	KEY_REDIS_SENTINEL,
+	KEY_REDIS_SENTINEL_MASTER,
+	KEY_FLEET_STATUS,
+	KEY_FLEET_RESOLVERS,
 	KEY_METRICS_FILE,
 	KEY_COUNT
 };
@@ -415,7 +575,9 @@ static const char *const key_names[KEY_COUNT] = {
 	"redis-server", "redis-password-file", "redis-db", "key-prefix",
 	"geoip-db", "geoip-field", "mainland-countries", "ecs",
 	"answer-ttl-max", "resync-interval", "max-stale", "stats-file",
-	"snapshot-file", "metrics-file"
+	"snapshot-file", "redis-user", "redis-notify-config",
+	"redis-primary", "redis-sentinel", "redis-sentinel-master",
+	"fleet-status", "fleet-resolvers", "metrics-file"
 };
 
 /** Apply one key's value to conf. @return 0 or -1 with ctx->err set. */
@@ -480,6 +642,37 @@ apply_key(const struct conf_ctx *ctx, enum conf_key key, const char *value,
 		return parse_path(ctx, value, &conf->stats_file);
 	case KEY_SNAPSHOT_FILE:
 		return parse_path(ctx, value, &conf->snapshot_file);
+	case KEY_REDIS_USER:
+		if(*value == 0 || has_space(value))
+			return conf_error(ctx, "must be non-empty, without "
+				"blanks");
+		if(set_string(&conf->redis_user, value) != 0)
+			return conf_error(ctx, "out of memory");
+		return 0;
+	case KEY_REDIS_NOTIFY_CONFIG:
+		return parse_yes_no(ctx, value, &conf->redis_notify_config);
+	case KEY_REDIS_PRIMARY: {
+		int one = 0;
+		return parse_server_list(ctx, value, 6379, 1,
+			&conf->redis_primary, 1, &one);
+	}
+	case KEY_REDIS_SENTINEL:
+		return parse_server_list(ctx, value, 26379, 0,
+			conf->redis_sentinels, CONF_MAX_SERVERS,
+			&conf->redis_sentinel_count);
+	case KEY_REDIS_SENTINEL_MASTER:
+		if(*value == 0 || has_space(value))
+			return conf_error(ctx, "must be non-empty, without "
+				"blanks");
+		if(set_string(&conf->redis_sentinel_master, value) != 0)
+			return conf_error(ctx, "out of memory");
+		return 0;
+	case KEY_FLEET_STATUS:
+		return parse_yes_no(ctx, value, &conf->fleet_status);
+	case KEY_FLEET_RESOLVERS:
+		return parse_server_list(ctx, value, 53, 0,
+			conf->fleet_resolvers, CONF_MAX_RESOLVERS,
+			&conf->fleet_resolver_count);
 	case KEY_METRICS_FILE:
 		return parse_path(ctx, value, &conf->metrics_file);
 	case KEY_COUNT:
@@ -503,10 +696,14 @@ conf_defaults(struct cnroute_conf *conf)
 	memcpy(conf->mainland[0], "CN", 3);
 	conf->mainland_count = 1;
 	conf->redis_host = strdup("127.0.0.1");
+	conf->redis_servers[0].host = strdup("127.0.0.1");
+	conf->redis_servers[0].port = 6379;
+	conf->redis_server_count = 1;
 	conf->key_prefix = strdup("cnroute:");
 	conf->geoip_field = strdup("country.iso_code");
 	if(conf->redis_host == NULL || conf->key_prefix == NULL ||
-		conf->geoip_field == NULL) {
+		conf->geoip_field == NULL || conf->redis_servers[0].host ==
+		NULL) {
 		conf_free(conf);
 		return -1;
 	}
@@ -516,8 +713,24 @@ conf_defaults(struct cnroute_conf *conf)
 void
 conf_free(struct cnroute_conf *conf)
 {
+	int i;
+
 	if(conf == NULL)
 		return;
+	for(i = 0; i < conf->redis_server_count; i++)
+		conf_server_free(&conf->redis_servers[i]);
+	for(i = 0; i < conf->redis_sentinel_count; i++)
+		conf_server_free(&conf->redis_sentinels[i]);
+	for(i = 0; i < conf->fleet_resolver_count; i++)
+		conf_server_free(&conf->fleet_resolvers[i]);
+	conf_server_free(&conf->redis_primary);
+	conf->redis_server_count = 0;
+	conf->redis_sentinel_count = 0;
+	conf->fleet_resolver_count = 0;
+	free(conf->redis_user);
+	free(conf->redis_sentinel_master);
+	conf->redis_user = NULL;
+	conf->redis_sentinel_master = NULL;
 	free(conf->redis_host);
 	free(conf->redis_unix);
 	free(conf->redis_password_file);
@@ -653,14 +866,31 @@ parse_line(struct conf_ctx *ctx, const char *line, size_t len,
 	return apply_key(ctx, key, buf, conf);
 }
 
-/** Checks that need the whole file: required keys. */
+/** Checks that need the whole file: required keys, keys that go
+ *  together. */
 static int
 check_required(const char *name, const struct cnroute_conf *conf, char *err)
 {
-	if(conf->geoip_db == NULL) {
+	const char *msg = NULL;
+
+	if(conf->geoip_db == NULL)
+		msg = "geoip-db: required";
+	else if(conf->redis_sentinel_count > 0 &&
+		conf->redis_sentinel_master == NULL)
+		msg = "redis-sentinel: needs redis-sentinel-master (the name "
+			"Sentinel knows the primary by)";
+	else if(conf->redis_sentinel_master != NULL &&
+		conf->redis_sentinel_count == 0)
+		msg = "redis-sentinel-master: needs redis-sentinel";
+	else if(conf->redis_user != NULL && conf->redis_password == NULL)
+		msg = "redis-user: needs redis-password-file";
+	else if(conf->redis_sentinel_count > 0 &&
+		(conf->redis_primary.host || conf->redis_primary.unix_path))
+		msg = "redis-primary: give either redis-primary or "
+			"redis-sentinel, not both";
+	if(msg != NULL) {
 		if(err != NULL)
-			snprintf(err, CONF_ERR_MAX, "%s: geoip-db: required",
-				name);
+			snprintf(err, CONF_ERR_MAX, "%s: %s", name, msg);
 		return -1;
 	}
 	return 0;

@@ -32,13 +32,12 @@ conn_now_ms(void)
 }
 
 int
-redis_addr_from_ai(const struct cnroute_conf *conf,
+redis_addr_from_ai(const struct conf_server *server,
 	const struct addrinfo *ai, struct redis_addr *addr)
 {
 	memset(addr, 0, sizeof(*addr));
-	addr->port = conf->redis_port;
-	snprintf(addr->where, sizeof(addr->where), "%s:%d", conf->redis_host,
-		conf->redis_port);
+	addr->port = server->port;
+	conf_server_format(server, addr->where, sizeof(addr->where));
 	if(ai->ai_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ai->
 			ai_addr)->sin6_addr, addr->ip, sizeof(addr->ip));
@@ -47,11 +46,12 @@ redis_addr_from_ai(const struct cnroute_conf *conf,
 			sin_addr, addr->ip, sizeof(addr->ip));
 	else
 		return -1;
+	addr->known = 1;
 	return 0;
 }
 
 int
-redis_addr_resolve(const struct cnroute_conf *conf, struct redis_addr *addr,
+redis_addr_resolve(const struct conf_server *server, struct redis_addr *addr,
 	char *err, size_t err_size)
 {
 	struct addrinfo hints, *res = NULL;
@@ -59,29 +59,29 @@ redis_addr_resolve(const struct cnroute_conf *conf, struct redis_addr *addr,
 	int rc;
 
 	memset(addr, 0, sizeof(*addr));
-	if(conf->redis_unix) {
-		addr->unix_path = conf->redis_unix;
-		snprintf(addr->where, sizeof(addr->where), "unix:%s",
-			conf->redis_unix);
+	if(server->unix_path) {
+		addr->unix_path = server->unix_path;
+		conf_server_format(server, addr->where, sizeof(addr->where));
+		addr->known = 1;
 		return 0;
 	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	snprintf(port, sizeof(port), "%d", conf->redis_port);
-	rc = getaddrinfo(conf->redis_host, port, &hints, &res);
+	snprintf(port, sizeof(port), "%d", server->port);
+	rc = getaddrinfo(server->host, port, &hints, &res);
 	if(rc != 0 || res == NULL) {
 		snprintf(err, err_size, "cannot resolve %s: %s",
-			conf->redis_host, rc ? gai_strerror(rc) : "no address");
+			server->host, rc ? gai_strerror(rc) : "no address");
 		if(res)
 			freeaddrinfo(res);
 		return -1;
 	}
-	rc = redis_addr_from_ai(conf, res, addr);
+	rc = redis_addr_from_ai(server, res, addr);
 	freeaddrinfo(res);
 	if(rc != 0)
 		snprintf(err, err_size, "cannot resolve %s: unusable address",
-			conf->redis_host);
+			server->host);
 	return rc;
 }
 
@@ -281,7 +281,12 @@ conn_open(const struct conn_ctx *cx, const struct redis_addr *addr,
 		conn_err(c, err, err_size);
 		st = CONN_ERROR;
 	}
-	if(st == CONN_OK && conf->redis_password) {
+	if(st == CONN_OK && conf->redis_password && conf->redis_user) {
+		st = conn_command(cx, c, deadline, &reply, err, err_size,
+			"AUTH %s %s", conf->redis_user, conf->redis_password);
+		if(st == CONN_OK)
+			freeReplyObject(reply);
+	} else if(st == CONN_OK && conf->redis_password) {
 		st = conn_command(cx, c, deadline, &reply, err, err_size,
 			"AUTH %s", conf->redis_password);
 		if(st == CONN_OK)

@@ -44,6 +44,8 @@ struct redis_addr {
 	int port;
 	/** printable, for log lines ("127.0.0.1:6379", "unix:/path") */
 	char where[300];
+	/** 1 once resolved (the rest is valid) */
+	int known;
 };
 
 /** What a connection needs from the thread. */
@@ -65,7 +67,7 @@ struct conn_ctx {
  * before the thread runs, so the thread never blocks on a lookup).
  * @return 0, or -1 with err set (the name does not resolve).
  */
-int redis_addr_resolve(const struct cnroute_conf *conf,
+int redis_addr_resolve(const struct conf_server *server,
 	struct redis_addr *addr, char *err, size_t err_size);
 
 struct addrinfo;
@@ -74,7 +76,7 @@ struct addrinfo;
  * Fill an address from a lookup's result (its first address).
  * @return 0, or -1 for an address of another family.
  */
-int redis_addr_from_ai(const struct cnroute_conf *conf,
+int redis_addr_from_ai(const struct conf_server *server,
 	const struct addrinfo *ai, struct redis_addr *addr);
 
 /** Milliseconds on the monotonic clock. */

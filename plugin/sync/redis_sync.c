@@ -127,12 +127,15 @@ struct lookup {
 struct sync_run {
 	/** the handle given to redis_sync_start */
 	struct redis_sync *sync;
-	/** where Redis is (sync->addr once resolved) */
-	struct redis_addr addr;
-	/** whether addr is known */
-	int addr_known;
-	/** the background lookup of the host name, when addr is not */
-	struct lookup *lookup;
+	/** the server connected to or tried next (an index in
+	 *  conf->redis_servers and sync->addrs) */
+	int current;
+	/** servers that failed in a row since the last success: once all
+	 *  have, the thread backs off before it tries again */
+	int failed_in_row;
+	/** per server, the background lookup of its host name while its
+	 *  address is not known (NULL: none) */
+	struct lookup **lookups;
 	/** what the connections need of the thread */
 	struct conn_ctx cx;
 	/** command connection: reconciliations, heartbeat */
@@ -147,6 +150,12 @@ struct sync_run {
 	struct pending_keys pending;
 	/** keys read because of a notification during a reconciliation */
 	struct key_set notified;
+	/** the fall back to keyspace notifications was said in the log
+	 *  (once until tracking works again) */
+	int fallback_logged;
+	/** a full reconciliation is needed at once (Redis said its keys
+	 *  may all have changed: FLUSHALL, a tracking redirect lost) */
+	int need_full;
 	/** the notification channel prefix, "__keyspace@0__:" */
 	char channel_prefix[64];
 	/** its length */
@@ -403,6 +412,13 @@ key_set_add(struct key_set *s, const char *key, size_t len)
 	return 0;
 }
 
+/** The address of the server tried now. */
+static struct redis_addr *
+sync_addr(struct sync_run *run)
+{
+	return &run->sync->addrs[run->current];
+}
+
 /** Close every connection. */
 static void
 sync_disconnect(struct sync_run *run)
@@ -419,16 +435,21 @@ sync_disconnect(struct sync_run *run)
 }
 
 /**
- * Make sure Redis sends keyspace notifications for hash and generic
- * events (K plus A). The flags already set are kept. A refusal (CONFIG
+ * The fallback: keyspace notifications for hash and generic events (K
+ * plus A). notify-keyspace-events is a server-wide setting that belongs
+ * to the server's owners, so it is only changed when redis-notify-config
+ * says so (the flags already set are kept); otherwise it is read, and a
+ * setting without them is said in the log (once while the fallback
+ * lasts, not at every reconnection). A refusal (CONFIG
  * renamed away, a managed Redis) is not fatal: changes then arrive with
- * the periodic reconciliation, which is said once in the log.
+ * the periodic reconciliation.
  * @return CONN_OK (whatever Redis said of the setting), CONN_ERROR (no
  *	answer: the connection is lost, err set) or CONN_STOP.
  */
 static enum conn_status
 sync_enable_notifications(struct sync_run *run, char *err, size_t err_size)
 {
+	const struct cnroute_conf *conf = run->sync->conf;
 	char flags[64];
 	redisReply *reply;
 	enum conn_status st;
@@ -445,12 +466,12 @@ sync_enable_notifications(struct sync_run *run, char *err, size_t err_size)
 		REDIS_REPLY_STRING) {
 		if(st == CONN_OK)
 			freeReplyObject(reply);
-		cnroute_log(CNROUTE_LOG_WARNING, "cannot read Redis "
-			"notify-keyspace-events (%s): changes will take effect "
-			"at the next reconciliation (every %u s) unless "
-			"notifications are enabled (KA)",
-			st == CONN_OK ? "unexpected reply" : err,
-			(unsigned)run->sync->conf->resync_interval);
+		if(!run->fallback_logged)
+			cnroute_log(CNROUTE_LOG_WARNING, "cannot read Redis "
+				"notify-keyspace-events (%s): unless it holds K and A, "
+				"changes take effect at the next reconciliation (every "
+				"%u s)", st == CONN_OK ? "unexpected reply" : err,
+				(unsigned)conf->resync_interval);
 		return CONN_OK;
 	}
 	n = reply->element[1]->len < sizeof(flags) - 3 ?
@@ -462,6 +483,17 @@ sync_enable_notifications(struct sync_run *run, char *err, size_t err_size)
 	need_a = strchr(flags, 'A') == NULL;
 	if(!need_k && !need_a)
 		return CONN_OK;
+	if(!conf->redis_notify_config) {
+		if(!run->fallback_logged)
+			cnroute_log(CNROUTE_LOG_WARNING, "Redis at %s has neither "
+				"client tracking nor keyspace notifications "
+				"(notify-keyspace-events '%s', K and A needed; "
+				"redis-notify-config: yes lets the module set it): "
+				"changes take effect at the next reconciliation (every "
+				"%u s)", sync_addr(run)->where, flags,
+				(unsigned)conf->resync_interval);
+		return CONN_OK;
+	}
 	if(need_k)
 		flags[n++] = 'K';
 	if(need_a)
@@ -472,10 +504,11 @@ sync_enable_notifications(struct sync_run *run, char *err, size_t err_size)
 	if(st == CONN_STOP || st == CONN_ERROR)
 		return st;
 	if(st != CONN_OK) {
-		cnroute_log(CNROUTE_LOG_WARNING, "cannot enable Redis keyspace "
-			"notifications (%s): changes will take effect at the "
-			"next reconciliation (every %u s)", err,
-			(unsigned)run->sync->conf->resync_interval);
+		if(!run->fallback_logged)
+			cnroute_log(CNROUTE_LOG_WARNING, "cannot enable Redis keyspace "
+				"notifications (%s): changes will take effect at the "
+				"next reconciliation (every %u s)", err,
+				(unsigned)conf->resync_interval);
 		return CONN_OK;
 	}
 	freeReplyObject(reply);
@@ -504,21 +537,19 @@ prefix_pattern(const char *before, const char *prefix, char *out,
 }
 
 /**
- * Subscribe "sub" to the keyspace channels of every key under the prefix.
+ * Subscribe "sub" to a channel or a pattern (cmd "SUBSCRIBE %s" or
+ * "PSUBSCRIBE %s") and wait for Redis to confirm.
  * @return CONN_OK, CONN_ERROR with err set, or CONN_STOP.
  */
 static enum conn_status
-sync_subscribe(struct sync_run *run, char *err, size_t err_size)
+sync_subscribe_channel(struct sync_run *run, const char *cmd,
+	const char *channel, char *err, size_t err_size)
 {
-	char pattern[600];
 	void *r = NULL;
 	redisReply *reply;
 	enum conn_status st;
 
-	prefix_pattern(run->channel_prefix, run->sync->conf->key_prefix,
-		pattern, sizeof(pattern));
-	if(redisAppendCommand(run->sub, "PSUBSCRIBE %s", pattern) !=
-		REDIS_OK) {
+	if(redisAppendCommand(run->sub, cmd, channel) != REDIS_OK) {
 		snprintf(err, err_size, "%s", run->sub->errstr);
 		return CONN_ERROR;
 	}
@@ -528,8 +559,9 @@ sync_subscribe(struct sync_run *run, char *err, size_t err_size)
 		return st;
 	reply = r;
 	if(reply->type != REDIS_REPLY_ARRAY) {
-		snprintf(err, err_size, "PSUBSCRIBE: %s", reply->type ==
-			REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+		snprintf(err, err_size, "%.*s %s: %s", (int)strcspn(cmd, " "),
+			cmd, channel, reply->type == REDIS_REPLY_ERROR ?
+			reply->str : "unexpected reply");
 		freeReplyObject(reply);
 		return CONN_ERROR;
 	}
@@ -538,24 +570,26 @@ sync_subscribe(struct sync_run *run, char *err, size_t err_size)
 }
 
 /**
- * Look the host name up in the background (getaddrinfo_a): the thread
- * never blocks on a lookup, so it stops at once whatever the resolver
- * does. Called at each connection attempt until the address is known.
+ * Look the current server's host name up in the background
+ * (getaddrinfo_a): the thread never blocks on a lookup, so it stops at
+ * once whatever the resolver does. Called at each connection attempt
+ * until the address is known.
  * @return 1 when the address is known, 0 while the lookup runs or failed
  *	(err set then, and a new one starts next time).
  */
 static int
 sync_lookup(struct sync_run *run, char *err, size_t err_size)
 {
-	const struct cnroute_conf *conf = run->sync->conf;
-	struct lookup *l = run->lookup;
+	const struct conf_server *server =
+		&run->sync->conf->redis_servers[run->current];
+	struct lookup *l = run->lookups[run->current];
 	struct gaicb *list[1];
 	int rc;
 
-	if(run->addr_known)
+	if(sync_addr(run)->known)
 		return 1;
 	if(l == NULL) {
-		l = run->lookup = calloc(1, sizeof(*l));
+		l = run->lookups[run->current] = calloc(1, sizeof(*l));
 		if(l == NULL) {
 			snprintf(err, err_size, "out of memory");
 			return 0;
@@ -565,42 +599,112 @@ sync_lookup(struct sync_run *run, char *err, size_t err_size)
 		memset(&l->req, 0, sizeof(l->req));
 		l->hints.ai_family = AF_UNSPEC;
 		l->hints.ai_socktype = SOCK_STREAM;
-		snprintf(l->service, sizeof(l->service), "%d",
-			conf->redis_port);
-		l->req.ar_name = conf->redis_host;
+		snprintf(l->service, sizeof(l->service), "%d", server->port);
+		l->req.ar_name = server->host;
 		l->req.ar_service = l->service;
 		l->req.ar_request = &l->hints;
 		list[0] = &l->req;
 		if(getaddrinfo_a(GAI_NOWAIT, list, 1, NULL) != 0) {
 			snprintf(err, err_size, "cannot resolve %s",
-				conf->redis_host);
+				server->host);
 			return 0;
 		}
 		l->started = 1;
 	}
 	rc = gai_error(&l->req);
 	if(rc == EAI_INPROGRESS) {
-		snprintf(err, err_size, "resolving %s", conf->redis_host);
+		snprintf(err, err_size, "resolving %s", server->host);
 		return 0;
 	}
 	l->started = 0;
 	if(rc != 0 || l->req.ar_result == NULL) {
-		snprintf(err, err_size, "cannot resolve %s: %s",
-			conf->redis_host, rc ? gai_strerror(rc) : "no address");
+		snprintf(err, err_size, "cannot resolve %s: %s", server->host,
+			rc ? gai_strerror(rc) : "no address");
 		if(l->req.ar_result)
 			freeaddrinfo(l->req.ar_result);
 		return 0;
 	}
 	/* the same conversion redis_addr_resolve makes */
-	if(redis_addr_from_ai(conf, l->req.ar_result, &run->addr) != 0) {
+	if(redis_addr_from_ai(server, l->req.ar_result, sync_addr(run)) !=
+		0) {
 		freeaddrinfo(l->req.ar_result);
 		snprintf(err, err_size, "cannot resolve %s: unusable address",
-			conf->redis_host);
+			server->host);
 		return 0;
 	}
 	freeaddrinfo(l->req.ar_result);
-	run->addr_known = 1;
 	return 1;
+}
+
+/**
+ * Ask Redis to name the keys that change under the prefix, on "sub":
+ * server-assisted client-side caching in broadcast mode where the
+ * server has it (CLIENT TRACKING on "fetch", redirected to "sub", which
+ * is subscribed to __redis__:invalidate first, or the first
+ * invalidations would be lost). It needs no CONFIG and no admin rights,
+ * only +client|id +client|tracking +subscribe and the channel, and a
+ * replica sends it for the writes it receives by replication. Where
+ * CLIENT TRACKING is refused (Redis < 6, a proxy, an ACL without it),
+ * keyspace notifications: the server's notify-keyspace-events is set
+ * only when redis-notify-config says so.
+ * @return CONN_OK, CONN_ERROR with err set, or CONN_STOP.
+ */
+static enum conn_status
+sync_subscribe(struct sync_run *run, char *err, size_t err_size)
+{
+	const struct cnroute_conf *conf = run->sync->conf;
+	redisReply *reply;
+	enum conn_status st;
+	long long sub_id;
+	int mode;
+
+	st = conn_command(&run->cx, run->sub, reply_deadline(), &reply, err,
+		err_size, "CLIENT ID");
+	if(st == CONN_OK && reply->type == REDIS_REPLY_INTEGER) {
+		sub_id = reply->integer;
+		freeReplyObject(reply);
+		st = sync_subscribe_channel(run, "SUBSCRIBE %s",
+			"__redis__:invalidate", err, err_size);
+		if(st != CONN_OK)
+			return st;
+		st = conn_command(&run->cx, run->fetch, reply_deadline(),
+			&reply, err, err_size, "CLIENT TRACKING on REDIRECT "
+			"%lld BCAST PREFIX %s", sub_id, conf->key_prefix);
+	} else if(st == CONN_OK) {
+		freeReplyObject(reply);
+		st = CONN_REFUSED;
+		snprintf(err, err_size, "CLIENT ID: unexpected reply");
+	}
+	if(st == CONN_STOP || st == CONN_ERROR)
+		return st;
+	if(st == CONN_OK) {
+		freeReplyObject(reply);
+		mode = REDIS_CHANGES_TRACKING;
+		run->fallback_logged = 0;
+	} else {
+		char pattern[600];
+		if(!run->fallback_logged)
+			cnroute_log(CNROUTE_LOG_WARNING, "Redis at %s refused "
+					"client tracking (%s): falling back to keyspace "
+					"notifications", sync_addr(run)->where, err);
+		st = sync_enable_notifications(run, err, err_size);
+		run->fallback_logged = 1;
+		if(st != CONN_OK)
+			return st;
+		prefix_pattern(run->channel_prefix, conf->key_prefix,
+			pattern, sizeof(pattern));
+		st = sync_subscribe_channel(run, "PSUBSCRIBE %s", pattern, err,
+			err_size);
+		if(st != CONN_OK)
+			return st;
+		mode = REDIS_CHANGES_KEYSPACE;
+	}
+	if(atomic_exchange(&run->sync->change_mode, mode) != mode)
+		cnroute_log(CNROUTE_LOG_INFO, "changes under '%s' reach the "
+			"module by %s", conf->key_prefix, mode ==
+			REDIS_CHANGES_TRACKING ? "client tracking (BCAST)" :
+			"keyspace notifications");
+	return CONN_OK;
 }
 
 /**
@@ -615,16 +719,14 @@ sync_connect(struct sync_run *run, char *err, size_t err_size)
 
 	if(!sync_lookup(run, err, err_size))
 		return CONN_ERROR;
-	st = conn_open(&run->cx, &run->addr, conf, now_ms() +
+	st = conn_open(&run->cx, sync_addr(run), conf, now_ms() +
 		SYNC_CONNECT_TIMEOUT_MS, &run->cmd, err, err_size);
 	if(st == CONN_OK)
-		st = conn_open(&run->cx, &run->addr, conf, now_ms() +
+		st = conn_open(&run->cx, sync_addr(run), conf, now_ms() +
 			SYNC_CONNECT_TIMEOUT_MS, &run->sub, err, err_size);
 	if(st == CONN_OK)
-		st = conn_open(&run->cx, &run->addr, conf, now_ms() +
+		st = conn_open(&run->cx, sync_addr(run), conf, now_ms() +
 			SYNC_CONNECT_TIMEOUT_MS, &run->fetch, err, err_size);
-	if(st == CONN_OK)
-		st = sync_enable_notifications(run, err, err_size);
 	if(st == CONN_OK)
 		st = sync_subscribe(run, err, err_size);
 	if(st != CONN_OK)
@@ -658,6 +760,7 @@ sync_routes_added(void *ctx, const uint8_t *const *names,
 static void
 sync_changed(struct sync_run *run)
 {
+	atomic_store(&run->sync->last_change, (int64_t)time(NULL));
 	if(run->snapshot_dirty_since == 0)
 		run->snapshot_dirty_since = now_ms();
 	atomic_store(&run->sync->snapshot_dirty, 1);
@@ -881,6 +984,45 @@ sync_apply_batch(struct sync_run *run, struct scan_batch *b)
 }
 
 /**
+ * If reply is a tracking invalidation, ["message", "__redis__:invalidate",
+ * [key, ...]], queue its keys; a nil list means every key may have
+ * changed (FLUSHDB, FLUSHALL): reconcile in full.
+ * @return 1 if it was one, 0 if not.
+ */
+static int
+sync_take_invalidation(struct sync_run *run, const redisReply *reply)
+{
+	static const char channel[] = "__redis__:invalidate";
+	const redisReply *keys;
+	size_t i;
+
+	if(reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
+		reply->element[0]->type != REDIS_REPLY_STRING ||
+		strcmp(reply->element[0]->str, "message") != 0 ||
+		reply->element[1]->type != REDIS_REPLY_STRING ||
+		reply->element[1]->len != sizeof(channel) - 1 ||
+		memcmp(reply->element[1]->str, channel, sizeof(channel) - 1)
+		!= 0)
+		return 0;
+	keys = reply->element[2];
+	if(keys->type != REDIS_REPLY_ARRAY) {
+		/* a nil: the whole keyspace was flushed */
+		run->need_full = 1;
+		return 1;
+	}
+	for(i = 0; i < keys->elements; i++) {
+		if(keys->element[i]->type != REDIS_REPLY_STRING)
+			continue;
+		STATS_INC(run->sync->stats, notifications);
+		if(pending_add(&run->pending, keys->element[i]->str,
+			keys->element[i]->len) != 0)
+			cnroute_log(CNROUTE_LOG_ERROR, "out of memory queueing "
+				"a change");
+	}
+	return 1;
+}
+
+/**
  * Take every message already received on "sub" (no waiting): queue the
  * key of each notification; a PONG is the heartbeat's.
  * @param read_socket: read the socket first (it polled readable).
@@ -905,6 +1047,14 @@ sync_drain_notifications(struct sync_run *run, int read_socket, char *err,
 			return 0;
 		sync_heard(run);
 		reply = r;
+		/* a change notice (tracking or keyspace) reached us: the
+		 * change-apply histogram counts from the first one queued */
+		if(run->pending.count == 0)
+			run->pending_since_ns = now_ns();
+		if(sync_take_invalidation(run, reply)) {
+			freeReplyObject(reply);
+			continue;
+		}
 		/* ["pmessage", pattern, channel, event] */
 		if(reply->type == REDIS_REPLY_ARRAY && reply->elements == 4 &&
 			reply->element[2]->type == REDIS_REPLY_STRING &&
@@ -912,8 +1062,6 @@ sync_drain_notifications(struct sync_run *run, int read_socket, char *err,
 			memcmp(reply->element[2]->str, run->channel_prefix,
 			run->channel_prefix_len) == 0) {
 			STATS_INC(run->sync->stats, notifications);
-			if(run->pending.count == 0)
-				run->pending_since_ns = now_ns();
 			if(pending_add(&run->pending, reply->element[2]->str +
 				run->channel_prefix_len, reply->element[2]->len -
 				run->channel_prefix_len) != 0)
@@ -1224,7 +1372,7 @@ sync_full(struct sync_run *run, char *err, size_t err_size)
 			0);
 	cnroute_log(CNROUTE_LOG_INFO, "reconciled with Redis at %s: %zu "
 		"filings, %zu routes, %ld changes (%ld removals), %llu records "
-		"reported, in %llu ms", run->addr.where, filings, routes,
+		"reported, in %llu ms", sync_addr(run)->where, filings, routes,
 		changed, removed, (unsigned long long)atomic_load(
 		&run->sync->stats->records_skipped) - skipped_before,
 		(unsigned long long)(now_ms() - start));
@@ -1259,22 +1407,34 @@ sync_write_stats(struct sync_run *run)
 	}
 }
 
-/** Note a lost or refused connection: one log line per state change. */
+/**
+ * Note a lost or refused connection, and move on to the next server of
+ * redis-server: one log line per state change.
+ */
 static void
 sync_lost(struct sync_run *run, const char *err)
 {
+	const struct cnroute_conf *conf = run->sync->conf;
 	size_t filings, routes;
+	char where[300];
+
 	sync_disconnect(run);
 	pending_clear(&run->pending);
 	STATS_INC(run->sync->stats, redis_errors);
-	if(run->state == SYNC_DISCONNECTED)
-		return;
-	steering_table_counts(run->sync->table, &filings, &routes);
-	cnroute_log(CNROUTE_LOG_WARNING, "Redis at %s unreachable: %s; "
-		"answering from the table held (%zu filings, %zu routes), "
-		"retrying", run->addr_known ? run->addr.where :
-		run->sync->conf->redis_host, err, filings, routes);
-	run->state = SYNC_DISCONNECTED;
+	atomic_store(&run->sync->server, -1);
+	if(run->state != SYNC_DISCONNECTED) {
+		conf_server_format(&conf->redis_servers[run->current], where,
+			sizeof(where));
+		steering_table_counts(run->sync->table, &filings, &routes);
+		cnroute_log(CNROUTE_LOG_WARNING, "Redis at %s unreachable: "
+			"%s; answering from the table held (%zu filings, %zu "
+			"routes), %s", where, err, filings, routes,
+			conf->redis_server_count > 1 ? "trying the next server" :
+			"retrying");
+		run->state = SYNC_DISCONNECTED;
+	}
+	run->failed_in_row++;
+	run->current = (run->current + 1) % conf->redis_server_count;
 }
 
 /**
@@ -1399,10 +1559,10 @@ sync_run_init(struct sync_run *run, struct redis_sync *sync)
 	run->cx.tick_arg = run;
 	run->from_snapshot = sync->from_snapshot;
 	run->snapshot_written = now_ms();
-	if(sync->addr) {
-		run->addr = *sync->addr;
-		run->addr_known = 1;
-	}
+	run->lookups = calloc((size_t)sync->conf->redis_server_count,
+		sizeof(*run->lookups));
+	if(run->lookups == NULL)
+		return -1;
 	/* Staleness counts from the time of the data: a snapshot's age
 	 * counts already. */
 	age = (int64_t)time(NULL) - atomic_load(&sync->data_time);
@@ -1422,22 +1582,29 @@ sync_run_init(struct sync_run *run, struct redis_sync *sync)
 static void
 sync_run_free(struct sync_run *run)
 {
+	int i;
+
 	sync_full_abort(run);
 	sync_disconnect(run);
 	pending_clear(&run->pending);
 	free(run->pending.keys);
 	free(run->pending.lens);
 	keyspace_free(&run->ks);
-	if(run->lookup) {
+	for(i = 0; run->lookups && i < run->sync->conf->redis_server_count;
+		i++) {
+		struct lookup *l = run->lookups[i];
+		if(l == NULL)
+			continue;
 		/* a lookup still running owns its request: leave it */
-		if(run->lookup->started && gai_cancel(&run->lookup->req) !=
-			EAI_CANCELED && gai_error(&run->lookup->req) ==
-			EAI_INPROGRESS)
-			return;
-		if(run->lookup->started && run->lookup->req.ar_result)
-			freeaddrinfo(run->lookup->req.ar_result);
-		free(run->lookup);
+		if(l->started && gai_cancel(&l->req) != EAI_CANCELED &&
+			gai_error(&l->req) == EAI_INPROGRESS)
+			continue;
+		if(l->started && l->req.ar_result)
+			freeaddrinfo(l->req.ar_result);
+		free(l);
 	}
+	free(run->lookups);
+	run->lookups = NULL;
 }
 
 /**
@@ -1511,6 +1678,12 @@ sync_main(void *arg)
 				break;
 			if(st != CONN_OK) {
 				sync_lost(&run, err);
+				/* the next server at once; once every one
+				 * failed, wait longer each round */
+				if(run.failed_in_row <
+					sync->conf->redis_server_count)
+					continue;
+				run.failed_in_row = 0;
 				next_connect = now_ms() + (uint64_t)backoff;
 				backoff = backoff * 2 > SYNC_BACKOFF_MAX_MS ?
 					SYNC_BACKOFF_MAX_MS : backoff * 2;
@@ -1518,9 +1691,11 @@ sync_main(void *arg)
 			}
 			if(run.state == SYNC_DISCONNECTED)
 				cnroute_log(CNROUTE_LOG_WARNING, "Redis at %s "
-					"reachable again; table resynchronised",
-					run.addr.where);
+					"reachable; table resynchronised",
+					sync_addr(&run)->where);
 			run.state = SYNC_CONNECTED;
+			run.failed_in_row = 0;
+			atomic_store(&sync->server, run.current);
 			sync_current_again(&run);
 			atomic_store(&sync->stats->redis_connected, 1);
 			backoff = SYNC_BACKOFF_MIN_MS;
@@ -1533,6 +1708,10 @@ sync_main(void *arg)
 		if(atomic_load(&sync->stats->stale) &&
 			now_ms() - run.last_contact < sync_heartbeat_ms(&run))
 			next_full = 0;
+		if(run.need_full) {
+			run.need_full = 0;
+			next_full = 0;
+		}
 		now = now_ms();
 		timeout = next_full > now ? (int)(next_full - now) : 0;
 		if(timeout > 250)
@@ -1583,7 +1762,7 @@ redis_sync_start(struct redis_sync *sync, const struct cnroute_conf *conf,
 	int64_t snapshot_time)
 {
 	char err[300];
-	int rc;
+	int rc, i;
 
 	memset(sync, 0, sizeof(*sync));
 	sync->routes_added = routes_added;
@@ -1595,22 +1774,26 @@ redis_sync_start(struct redis_sync *sync, const struct cnroute_conf *conf,
 	atomic_init(&sync->data_time, snapshot_time ? snapshot_time :
 		(int64_t)time(NULL));
 	atomic_init(&sync->snapshot_dirty, 0);
-	/* the only lookup that may block, before the thread exists */
-	sync->addr = calloc(1, sizeof(*sync->addr));
-	if(!sync->addr) {
+	atomic_init(&sync->server, -1);
+	atomic_init(&sync->change_mode, REDIS_CHANGES_NONE);
+	atomic_init(&sync->last_change, 0);
+	/* the only lookups that may block, before the thread exists */
+	sync->addrs = calloc((size_t)conf->redis_server_count,
+		sizeof(*sync->addrs));
+	if(!sync->addrs) {
 		cnroute_log(CNROUTE_LOG_ERROR, "out of memory");
 		return -1;
 	}
-	if(redis_addr_resolve(conf, sync->addr, err, sizeof(err)) != 0) {
-		cnroute_log(CNROUTE_LOG_WARNING, "redis-server: %s; trying "
-			"again in the background", err);
-		free(sync->addr);
-		sync->addr = NULL;
+	for(i = 0; i < conf->redis_server_count; i++) {
+		if(redis_addr_resolve(&conf->redis_servers[i], &sync->addrs[i],
+			err, sizeof(err)) != 0)
+			cnroute_log(CNROUTE_LOG_WARNING, "redis-server: %s; "
+				"trying again in the background", err);
 	}
 	if(pipe(sync->wake_pipe) != 0) {
 		cnroute_log(CNROUTE_LOG_ERROR, "pipe: %s", strerror(errno));
-		free(sync->addr);
-		sync->addr = NULL;
+		free(sync->addrs);
+		sync->addrs = NULL;
 		return -1;
 	}
 	rc = pthread_create(&sync->thread, NULL, sync_main, sync);
@@ -1619,8 +1802,8 @@ redis_sync_start(struct redis_sync *sync, const struct cnroute_conf *conf,
 			"thread: %s", strerror(rc));
 		close(sync->wake_pipe[0]);
 		close(sync->wake_pipe[1]);
-		free(sync->addr);
-		sync->addr = NULL;
+		free(sync->addrs);
+		sync->addrs = NULL;
 		return -1;
 	}
 	/* named, so that its CPU time can be told apart (top -H, /proc) */
@@ -1640,7 +1823,20 @@ redis_sync_stop(struct redis_sync *sync)
 	pthread_join(sync->thread, NULL);
 	close(sync->wake_pipe[0]);
 	close(sync->wake_pipe[1]);
-	free(sync->addr);
-	sync->addr = NULL;
+	free(sync->addrs);
+	sync->addrs = NULL;
 	sync->running = 0;
+}
+
+const char *
+redis_change_mode_name(int mode)
+{
+	switch(mode) {
+	case REDIS_CHANGES_TRACKING:
+		return "tracking";
+	case REDIS_CHANGES_KEYSPACE:
+		return "keyspace";
+	default:
+		return "none";
+	}
 }

@@ -518,6 +518,10 @@ cnroute_new_query(struct module_qstate *qstate, int id,
 		cnroute_error(qstate, id, LDNS_RCODE_REFUSED);
 		return;
 	}
+	if(ce->conf.fleet_status && cnroute_fleet_status_asked(qstate)) {
+		cnroute_fleet_status_answer(qstate, id, ce);
+		return;
+	}
 	if(cnroute_read_ecs(qstate, ce, cq) != 0) {
 		STATS_WORKER_INC(cnroute_stats_slot(ce, qstate), ecs_formerr);
 		cnroute_error(qstate, id, LDNS_RCODE_FORMERR);

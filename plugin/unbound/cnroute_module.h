@@ -311,6 +311,27 @@ struct dns_msg *cnroute_answer_message(struct module_qstate *qstate,
 	struct cnroute_qstate *cq);
 
 /**
+ * A reply of one TXT record, TTL 0, for the question: one
+ * character-string per string (each cut at 255 bytes), in this order.
+ * @return the message in the query's region, or NULL (out of memory).
+ */
+struct dns_msg *cnroute_reply_txt(struct module_qstate *qstate,
+	const char *const *strings, size_t count);
+
+/**
+ * Whether the question is the fleet status question (CH TXT
+ * status.cnroute., see fleet_status.c).
+ */
+int cnroute_fleet_status_asked(const struct module_qstate *qstate);
+
+/**
+ * Answer the fleet status question: the state of this resolver's link
+ * to Redis and of its table, never cached.
+ */
+void cnroute_fleet_status_answer(struct module_qstate *qstate, int id,
+	struct cnroute_env *ce);
+
+/**
  * Attach the ECS option of the query to the reply, with the scope chosen.
  * @return 0 or -1 when out of memory.
  */

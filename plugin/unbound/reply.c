@@ -231,3 +231,34 @@ cnroute_reply_ecs(struct module_qstate *qstate,
 		return -1;
 	return 0;
 }
+
+struct dns_msg *
+cnroute_reply_txt(struct module_qstate *qstate, const char *const *strings,
+	size_t count)
+{
+	struct ub_packed_rrset_key *rrset;
+	struct dns_msg *msg;
+	uint8_t *rd;
+	size_t rdlen = 0, i;
+
+	for(i = 0; i < count; i++)
+		rdlen += 1 + (strlen(strings[i]) > 255 ? 255 :
+			strlen(strings[i]));
+	if(rdlen > 65535)
+		return NULL;
+	msg = reply_msg_new(qstate, 1, 0, LDNS_RCODE_NOERROR);
+	rrset = reply_rrset_new(qstate, qstate->qinfo.qname,
+		qstate->qinfo.qname_len, LDNS_RR_TYPE_TXT, 1, rdlen, 0);
+	if(!msg || !rrset)
+		return NULL;
+	rd = ((struct packed_rrset_data *)rrset->entry.data)->rr_data[0] + 2;
+	for(i = 0; i < count; i++) {
+		size_t len = strlen(strings[i]) > 255 ? 255 :
+			strlen(strings[i]);
+		*rd++ = (uint8_t)len;
+		memcpy(rd, strings[i], len);
+		rd += len;
+	}
+	msg->rep->rrsets[0] = rrset;
+	return msg;
+}

@@ -20,6 +20,16 @@
  *     (reported separately as the time redis-cli took to exit);
  *  3. restore: HSET ... status active, and wait for CN again (measured
  *     the same way and reported as restore-to-effect).
+ * DNS_PORT may list several resolvers, "PORT,PORT,...": a change then
+ * takes effect when the last of them answers it (each is asked in turn
+ * until it does; one query in flight per resolver).
+ *
+ * With REVOKE_PROBE_WRITE=ack in the environment, the change is written
+ * the way cnroutectl writes one (MULTI, HSET, XADD to PREFIXaudit, EXEC
+ * over one hiredis connection made before the rounds) and the clock
+ * starts at the EXEC reply, the write's acknowledgement, so no process
+ * start is counted (redis_cli_ms is then the write's round trip).
+ *
  * Prints one line per round and a summary line:
  *   SUMMARY n=.. revoke_p50_ms=.. revoke_p99_ms=.. revoke_max_ms=..
  *           restore_p50_ms=.. restore_p99_ms=.. cli_p50_ms=.. queries=..
@@ -42,12 +52,18 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <hiredis/hiredis.h>
 
 extern char **environ;
 
+/** Most resolvers asked at once. */
+#define MAX_RESOLVERS 8
+
 enum answer { ANS_NONE, ANS_CN, ANS_OFFSHORE, ANS_OTHER };
 
-static int sock;
+static int socks[MAX_RESOLVERS];
+static int nsocks;
+static redisContext *writer;
 static uint16_t next_id = 1;
 static unsigned long queries;
 
@@ -141,10 +157,11 @@ classify(const uint8_t *m, size_t len)
 	return ANS_OTHER;
 }
 
-/** One query, one reply (resent after 200 ms without one). */
+/** One query to resolver r, one reply (resent after 200 ms without one). */
 static enum answer
-ask(const char *name)
+ask_one(int r_index, const char *name)
 {
+	int sock = socks[r_index];
 	uint8_t q[512], r[4096];
 	for(;;) {
 		uint16_t id = next_id++;
@@ -167,6 +184,46 @@ ask(const char *name)
 				continue;
 			return classify(r, (size_t)n);
 		}
+	}
+}
+
+/**
+ * Ask every resolver not yet done (want reached) once, in turn.
+ * @return 1 when all are done.
+ */
+static int
+ask_all(const char *name, enum answer want, int *done)
+{
+	int i, all = 1;
+	for(i = 0; i < nsocks; i++) {
+		if(!done[i] && ask_one(i, name) == want)
+			done[i] = 1;
+		all &= done[i];
+	}
+	return all;
+}
+
+/** Write the change as cnroutectl does and wait for EXEC's reply. */
+static void
+write_acked(const char *prefix, const char *key, const char *value)
+{
+	redisReply *r;
+	char audit[256], now[32];
+	snprintf(audit, sizeof(audit), "%saudit", prefix);
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	redisAppendCommand(writer, "MULTI");
+	redisAppendCommand(writer, "HSET %s status %s", key, value);
+	redisAppendCommand(writer, "XADD %s * time %s actor bench action %s "
+		"key %s", audit, now, value, key);
+	redisAppendCommand(writer, "EXEC");
+	for(int i = 0; i < 4; i++) {
+		if(redisGetReply(writer, (void **)&r) != REDIS_OK || !r ||
+			r->type == REDIS_REPLY_ERROR) {
+			fprintf(stderr, "write %s: %s\n", key, r ? r->str :
+				writer->errstr);
+			exit(2);
+		}
+		freeReplyObject(r);
 	}
 }
 
@@ -194,21 +251,30 @@ spawn_hset(const char *port, const char *key, const char *value)
  *	*cli_ms: when redis-cli exited (it is reaped while polling).
  */
 static double
-change_and_wait(const char *port, const char *key, const char *status,
-	const char *name, enum answer want, double *cli_ms)
+change_and_wait(const char *port, const char *prefix, const char *key,
+	const char *status, const char *name, enum answer want, double *cli_ms)
 {
 	double t0 = now_ms(), t;
-	pid_t pid = spawn_hset(port, key, status);
-	int reaped = 0, st;
+	pid_t pid = 0;
+	int reaped = 0, st, done[MAX_RESOLVERS] = { 0 };
 	*cli_ms = -1;
+	if(writer != NULL) {
+		write_acked(prefix, key, status);
+		t = now_ms();
+		*cli_ms = t - t0;
+		t0 = t;
+		reaped = 1;
+	} else {
+		pid = spawn_hset(port, key, status);
+	}
 	for(;;) {
-		enum answer a = ask(name);
+		int all = ask_all(name, want, done);
 		t = now_ms();
 		if(!reaped && waitpid(pid, &st, WNOHANG) == pid) {
 			reaped = 1;
 			*cli_ms = t - t0;
 		}
-		if(a == want)
+		if(all)
 			break;
 		if(t - t0 > 10000) {
 			if(!reaped)
@@ -248,9 +314,11 @@ main(int argc, char **argv)
 	struct sockaddr_in sa;
 	double *rev, *res, *cli;
 	int first, count, k, ok = 0;
-	const char *rport, *prefix;
+	const char *rport, *prefix, *mode = getenv("REVOKE_PROBE_WRITE");
+	char *ports, *tok, *save = NULL;
 	if(argc != 6) {
-		fprintf(stderr, "usage: %s DNS_PORT REDIS_PORT PREFIX FIRST COUNT\n",
+		fprintf(stderr, "usage: %s DNS_PORT[,DNS_PORT...] REDIS_PORT "
+			"PREFIX FIRST COUNT\n",
 			argv[0]);
 		return 2;
 	}
@@ -261,15 +329,36 @@ main(int argc, char **argv)
 	rev = calloc((size_t)count, sizeof(double));
 	res = calloc((size_t)count, sizeof(double));
 	cli = calloc((size_t)count, sizeof(double));
-	sock = socket(AF_INET, SOCK_DGRAM, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)atoi(argv[1]));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if(!rev || !res || !cli || sock < 0 ||
-		connect(sock, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+	if(!rev || !res || !cli || (ports = strdup(argv[1])) == NULL) {
 		perror("setup");
 		return 2;
+	}
+	for(tok = strtok_r(ports, ",", &save); tok != NULL;
+		tok = strtok_r(NULL, ",", &save)) {
+		int sock = socket(AF_INET, SOCK_DGRAM, 0);
+		if(nsocks == MAX_RESOLVERS) {
+			fprintf(stderr, "at most %d resolvers\n", MAX_RESOLVERS);
+			return 2;
+		}
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_port = htons((uint16_t)atoi(tok));
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if(sock < 0 || connect(sock, (struct sockaddr *)&sa,
+			sizeof(sa)) != 0) {
+			perror("socket");
+			return 2;
+		}
+		socks[nsocks++] = sock;
+	}
+	free(ports);
+	if(mode != NULL && strcmp(mode, "ack") == 0) {
+		writer = redisConnect("127.0.0.1", atoi(rport));
+		if(writer == NULL || writer->err) {
+			fprintf(stderr, "redis at %s: %s\n", rport, writer ?
+				writer->errstr : "out of memory");
+			return 2;
+		}
 	}
 	for(k = 0; k < count; k++) {
 		char name[128], key[256];
@@ -280,7 +369,8 @@ main(int argc, char **argv)
 		/* the starting state: CN */
 		{
 			double t0 = now_ms();
-			while(ask(name) != ANS_CN) {
+			int done[MAX_RESOLVERS] = { 0 };
+			while(!ask_all(name, ANS_CN, done)) {
 				if(now_ms() - t0 > 10000) {
 					fprintf(stderr, "%s: never CN\n", name);
 					return 1;
@@ -288,10 +378,10 @@ main(int argc, char **argv)
 				usleep(1000);
 			}
 		}
-		rev[ok] = change_and_wait(rport, key, "revoked", name,
+		rev[ok] = change_and_wait(rport, prefix, key, "revoked", name,
 			ANS_OFFSHORE, &cli[ok]);
-		res[ok] = change_and_wait(rport, key, "active", name, ANS_CN,
-			&c2);
+		res[ok] = change_and_wait(rport, prefix, key, "active", name,
+			ANS_CN, &c2);
 		if(rev[ok] < 0 || res[ok] < 0) {
 			fprintf(stderr, "%s: no effect within 10 s\n", name);
 			return 1;

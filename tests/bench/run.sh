@@ -18,6 +18,9 @@
 #     BENCH_ROUNDS rounds: a saturating dnsperf run (qps, mean latency) and a
 #     paced run at BENCH_LAT_QPS with dnsperf -v (mean, p50, p99 latency);
 #   - revocation-to-effect (revoke_probe), idle and under load;
+#   - a fleet: two replicas of that Redis, a resolver on each, and the
+#     revocation written to the primary until the last resolver serves it
+#     (from the write's acknowledgement);
 #   - lookup cost vs table size (lookup_bench);
 #   - start-up with 1,000,000 filings + 1,000,000 routes (time, RSS);
 #   - prints one markdown summary, writes it to build/bench/results.md and
@@ -34,7 +37,8 @@
 # (per dnsperf, 8), BENCH_OUTSTANDING (per dnsperf, 50), BENCH_LAT_QPS
 # (total, 20000), BENCH_LAT_SECONDS (4), BENCH_TABLE (100000),
 # BENCH_REVOCATIONS (120), BENCH_BIG (1000000), BENCH_SKIP (space-separated:
-# throughput latency revoke lookup startup), BENCH_KEEP=1 keeps the work dir.
+# throughput latency revoke fleet lookup startup), BENCH_KEEP=1 keeps the
+# work dir.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -86,7 +90,7 @@ CFLAGS_B="-std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror"
 cc $CFLAGS_B -shared -fPIC -fvisibility=hidden -isystem "$UB_SRC" \
 	"$HERE/const_module.c" -o "$OUT/const_module.so"
 cc $CFLAGS_B "$HERE/gen_redis.c" -o "$OUT/gen_redis"
-cc $CFLAGS_B "$HERE/revoke_probe.c" -o "$OUT/revoke_probe"
+cc $CFLAGS_B "$HERE/revoke_probe.c" -lhiredis -o "$OUT/revoke_probe"
 cc $CFLAGS_B -I"$ROOT/include" "$HERE/lookup_bench.c" "$ROOT"/plugin/policy/*.c \
 	-lmaxminddb -lidn2 -lpsl -lz -lpthread -o "$OUT/lookup_bench"
 
@@ -471,6 +475,35 @@ if ! skipped revoke; then
 	RESYNC_LOG=$(grep -o 'reconciled with Redis.*' "${UB_DIR[cnroute]}/unbound.log" | tail -1)
 fi
 
+REVOKE_FLEET=""
+if ! skipped fleet; then
+	say "fleet: $REVOCATIONS revocations on the primary, two resolvers on two replicas"
+	PRIMARY_PORT=$REDIS_PORT
+	FLEET_PORTS=()
+	for r in 1 2; do
+		free_port; rp=$REPLY
+		mkdir -p "$WORK/replica$r"
+		taskset -c $CPU_GEN redis-server --port "$rp" --bind 127.0.0.1 \
+			--save '' --appendonly no --dir "$WORK/replica$r" \
+			--logfile "$WORK/replica$r/redis.log" --replicaof 127.0.0.1 "$PRIMARY_PORT" \
+			--daemonize no >"$WORK/replica$r/stdout" 2>&1 &
+		PIDS+=("$!")
+		wait_until 60000 bash -c "redis-cli -p $rp info replication | grep -q master_link_status:up" ||
+			die "replica $r did not link up"
+		# the resolver reads its replica (start_unbound writes REDIS_PORT)
+		REDIS_PORT=$rp start_unbound "fleet$r" "dynlib validator iterator" "$CNROUTE_SO"
+		wait_until 60000 loaded "fleet$r" "$TABLE" "$TABLE" || die "fleet$r did not load"
+		FLEET_PORTS+=("${UB_PORT[fleet$r]}")
+	done
+	REDIS_PORT=$PRIMARY_PORT
+	REVOKE_PROBE_WRITE=ack taskset -c $CPU_GEN "$OUT/revoke_probe" \
+		"$(IFS=,; echo "${FLEET_PORTS[*]}")" "$PRIMARY_PORT" "$PREFIX" \
+		50000 "$REVOCATIONS" >"$WORK/revoke.fleet" || die "revoke_probe: $(tail -3 "$WORK/revoke.fleet")"
+	REVOKE_FLEET=$(grep '^SUMMARY' "$WORK/revoke.fleet")
+	echo "   $REVOKE_FLEET" >&2
+	for r in 1 2; do kill "${UB_PID[fleet$r]}" 2>/dev/null || true; done
+fi
+
 declare -A UB_RSS_KB
 for n in plain cnroute views const; do
 	UB_RSS_KB[$n]=$(awk '/VmRSS/ {print $2}' "/proc/${UB_PID[$n]}/status")
@@ -554,7 +587,8 @@ if ! skipped startup; then
 	sleep 1
 	taskset -c $CPU_GEN "$OUT/revoke_probe" "${UB_PORT[big]}" "$REDIS_PORT" "$PREFIX" \
 		40000 100 >"$WORK/revoke.full" || die "revoke_probe: $(tail -3 "$WORK/revoke.full")"
-	wait_until 600000 test "$(modstat big full_syncs)" -gt "$f0" || die "no second reconciliation"
+	wait_until 600000 test "$(modstat big full_syncs)" -gt "$f0" ||
+		die "no second reconciliation (full_syncs was '$f0', now '$(modstat big full_syncs)')"
 	FULL_MS=$(grep -o 'reconciled with Redis.*in [0-9]* ms' "${UB_DIR[big]}/unbound.log" |
 		tail -1 | sed 's/.*in \([0-9]*\) ms/\1/')
 	FULL_SYNC_CPU=$(($(sync_cpu_ms big) - c0)) FULL_REDIS_CPU=$(($(redis_cpu_ms) - r0))
@@ -659,6 +693,10 @@ kv() { sed -n "s/.*\b$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
 		echo "| revocation-to-effect, under load (3) at ${REVOKE_LOAD_QPS} qps: p50 / p99 / max (n=$(kv "$REVOKE_LOAD" n)) | $(kv "$REVOKE_LOAD" revoke_p50_ms) / $(kv "$REVOKE_LOAD" revoke_p99_ms) / $(kv "$REVOKE_LOAD" revoke_max_ms) ms | p99 <= 200 ms | $(verdict "$(kv "$REVOKE_LOAD" revoke_p99_ms)" "<=" 200) |"
 		echo "| restore-to-effect (active again), idle: p50 / p99 | $(kv "$REVOKE_IDLE" restore_p50_ms) / $(kv "$REVOKE_IDLE" restore_p99_ms) ms | | |"
 		echo "| redis-cli run time alone (included above), idle p50 | $(kv "$REVOKE_IDLE" cli_p50_ms) ms | | |"
+	fi
+	if [[ -n $REVOKE_FLEET ]]; then
+		echo "| fleet: revocation on the primary to effect on the last of two resolvers reading two replicas, from the write's acknowledgement: p50 / p99 / max (n=$(kv "$REVOKE_FLEET" n)) | $(kv "$REVOKE_FLEET" revoke_p50_ms) / $(kv "$REVOKE_FLEET" revoke_p99_ms) / $(kv "$REVOKE_FLEET" revoke_max_ms) ms | p99 <= 50 ms | $(verdict "$(kv "$REVOKE_FLEET" revoke_p99_ms)" "<=" 50) |"
+		echo "| fleet: the write's round trip (MULTI/HSET/XADD/EXEC), p50 | $(kv "$REVOKE_FLEET" cli_p50_ms) ms | | |"
 	fi
 	if [[ -n $START_MS ]]; then
 		echo "| start-up, $BIG filings + $BIG routes: time until complete | $START_MS ms | <= 10000 ms | $(verdict "$START_MS" "<=" 10000) |"

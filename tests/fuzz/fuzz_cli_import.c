@@ -21,8 +21,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct import_column cols[] = {
-		{ "domain", 1 }, { "icp", 1 }, { "entity", 1 },
-		{ "registrant", 0 }, { "status", 0 }
+		{ "domain", 1, 0 }, { "icp", 1, 0 }, { "entity", 1, 0 },
+		{ "registrant", 0, 0 }, { "status", 0, 1 }
 	};
 	struct import_result res;
 	size_t i;

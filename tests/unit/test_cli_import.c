@@ -16,8 +16,8 @@
 
 /** The filing columns. */
 static const struct import_column cols[] = {
-	{ "domain", 1 }, { "icp", 1 }, { "entity", 1 },
-	{ "registrant", 0 }, { "status", 0 }
+	{ "domain", 1, 0 }, { "icp", 1, 0 }, { "entity", 1, 0 },
+	{ "registrant", 0, 0 }, { "status", 0, 1 }
 };
 
 /** Parse a NUL-terminated text. */
@@ -63,9 +63,9 @@ test_csv_quoting(void **state)
 {
 	struct import_result res;
 	(void)state;
-	assert_int_equal(parse("\xEF\xBB\xBF" "domain,icp,entity\r\n"
+	assert_int_equal(parse("\xEF\xBB\xBF" "# a comment\r\n"
+		"domain,icp,entity\r\n"
 		"a.com,\"京ICP备12345678号\",\"A, \"\"the\"\" Co\"\r\n"
-		"# a comment\r\n"
 		"\r\n"
 		"b.com,x,\"two\nlines\"\n"
 		"c.com,  y  ,  \" z \"  \n", &res), 0);
@@ -73,6 +73,7 @@ test_csv_quoting(void **state)
 	assert_int_equal(res.row_count, 3);
 	assert_string_equal(val(&res, 0, 2), "A, \"the\" Co");
 	assert_string_equal(val(&res, 1, 2), "two\nlines");
+	assert_int_equal(res.rows[0].line, 3);
 	assert_int_equal(res.rows[1].line, 5);
 	assert_string_equal(val(&res, 2, 1), "y");
 	assert_string_equal(val(&res, 2, 2), " z ");
@@ -140,7 +141,7 @@ test_jsonl(void **state)
 	assert_int_equal(parse(
 		"{\"domain\":\"a.com\",\"icp\":\"\\u4eac ICP\",\"entity\":\"A\"}\n"
 		"\n"
-		"  {\"entity\": \"B \\\"Co\\\"\", \"icp\": 12, \"domain\": "
+		"  {\"entity\": \"B \\\"Co\\\"\", \"icp\": \"12\", \"domain\": "
 		"\"b.com\", \"status\": null, \"registrant\": \"\\ud83d\\ude00\"}"
 		"  \n", &res), 0);
 	assert_true(res.json);
@@ -184,6 +185,79 @@ test_jsonl_bad(void **state)
 	import_result_free(&res);
 }
 
+/** After the header, a line starting with '#' is a data row: a '#' in
+ *  any field (first, quoted, last) is data, and a row that is not a
+ *  valid one is reported with its line, never dropped. */
+static void
+test_csv_hash_rows(void **state)
+{
+	struct import_result res;
+	(void)state;
+	assert_int_equal(parse("# exported by the provider\n"
+		"#   second comment line\n"
+		"entity,domain,icp\n"
+		"#1 Hotel Ltd,hotel.com,1\n"
+		"\"#2, Quoted\",quoted.com,#3\n"
+		"  #4 Blank,blank.com,4\n"
+		"E5,five.com,\"multi\n#line\"\n"
+		"# not a comment any more\n"
+		"E7,seven.com,#\n", &res), 0);
+	assert_int_equal(res.row_count, 5);
+	assert_string_equal(val(&res, 0, 2), "#1 Hotel Ltd");
+	assert_int_equal(res.rows[0].line, 4);
+	assert_string_equal(val(&res, 1, 2), "#2, Quoted");
+	assert_string_equal(val(&res, 1, 1), "#3");
+	assert_string_equal(val(&res, 2, 2), "#4 Blank");
+	assert_string_equal(val(&res, 3, 1), "multi\n#line");
+	assert_string_equal(val(&res, 4, 1), "#");
+	assert_int_equal(res.rows[4].line, 10);
+	/* the stray '#' line is reported, with its line */
+	assert_int_equal(res.error_count, 1);
+	assert_int_equal(res.errors[0].line, 9);
+	assert_non_null(strstr(res.errors[0].message, "1 fields"));
+	import_result_free(&res);
+}
+
+/** JSON lines through jansson: invalid UTF-8, duplicate keys, numbers,
+ *  booleans, arrays and objects where strings are expected, \u0000;
+ *  each reported with its line; integers only where a column takes
+ *  them. */
+static void
+test_jsonl_strict(void **state)
+{
+	struct import_result res;
+	static const char text[] =
+		"{\"domain\":\"a.com\",\"icp\":\"1\",\"entity\":\"A\",\"status\":7}\n"
+		"{\"domain\":\"b.com\",\"icp\":\"1\",\"entity\":\"B\xff\xfe\"}\n"
+		"{\"domain\":\"c.com\",\"icp\":12,\"entity\":\"C\"}\n"
+		"{\"domain\":\"d.com\",\"domain\":\"d.com\",\"icp\":\"1\",\"entity\":\"D\"}\n"
+		"{\"domain\":\"e.com\",\"icp\":\"1\",\"entity\":false}\n"
+		"{\"domain\":\"f.com\",\"icp\":\"1\",\"entity\":{\"x\":\"y\"}}\n"
+		"{\"domain\":\"g.com\",\"icp\":\"1\",\"entity\":\"G\\u0000\"}\n"
+		"{\"domain\":\"h.com\",\"icp\":\"1\",\"entity\":\"\xc0\xaf\"}\n"
+		"# comment\n"
+		"{\"domain\":\"j.com\",\"icp\":1.5,\"entity\":\"J\"}\n";
+	int lines[9] = { 2, 3, 4, 5, 6, 7, 8, 9, 10 }, i;
+	(void)state;
+	assert_int_equal(import_parse(text, sizeof(text) - 1, cols, 5, &res),
+		0);
+	assert_true(res.json);
+	assert_int_equal(res.row_count, 1);
+	assert_string_equal(val(&res, 0, 4), "7"); /* an integer column */
+	assert_int_equal(res.error_count, 9);
+	for(i = 0; i < 9; i++)
+		assert_int_equal(res.errors[i].line, lines[i]);
+	assert_non_null(strstr(res.errors[0].message, "UTF-8"));
+	assert_non_null(strstr(res.errors[1].message, "icp: a string is "
+		"expected, not a number"));
+	assert_non_null(strstr(res.errors[2].message, "duplicate"));
+	assert_non_null(strstr(res.errors[3].message, "true or false"));
+	assert_non_null(strstr(res.errors[4].message, "an object"));
+	assert_non_null(strstr(res.errors[6].message, "UTF-8"));
+	assert_non_null(strstr(res.errors[8].message, "not a number"));
+	import_result_free(&res);
+}
+
 /** Bytes that are not text at all never crash and give errors. */
 static void
 test_garbage(void **state)
@@ -208,6 +282,8 @@ main(void)
 		cmocka_unit_test(test_jsonl),
 		cmocka_unit_test(test_jsonl_bad),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_csv_hash_rows),
+		cmocka_unit_test(test_jsonl_strict),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -147,6 +147,97 @@ test_all_keys(void **state)
 	conf_free(&conf);
 }
 
+/** redis-server with several servers; redis-sentinel; redis-primary. */
+static void
+test_server_lists(void **state)
+{
+	struct cnroute_conf conf;
+	char err[CONF_ERR_MAX], buf[300];
+
+	(void)state;
+	assert_int_equal(parse("geoip-db: g\nredis-server: 127.0.0.1:7001 "
+		"[::1]:7002\tunix:/run/r.sock  r3\n", &conf, err), 0);
+	assert_int_equal(conf.redis_server_count, 4);
+	assert_string_equal(conf.redis_host, "127.0.0.1");
+	assert_int_equal(conf.redis_port, 7001);
+	conf_server_format(&conf.redis_servers[1], buf, sizeof(buf));
+	assert_string_equal(buf, "[::1]:7002");
+	conf_server_format(&conf.redis_servers[2], buf, sizeof(buf));
+	assert_string_equal(buf, "unix:/run/r.sock");
+	conf_server_format(&conf.redis_servers[3], buf, sizeof(buf));
+	assert_string_equal(buf, "r3:6379");
+	conf_free(&conf);
+	/* the default: one local server */
+	assert_int_equal(parse("geoip-db: g\n", &conf, err), 0);
+	assert_int_equal(conf.redis_server_count, 1);
+	conf_server_format(&conf.redis_servers[0], buf, sizeof(buf));
+	assert_string_equal(buf, "127.0.0.1:6379");
+	conf_free(&conf);
+	expect_error("geoip-db: g\nredis-server: a:1 b:2 a:1\n",
+		"t.conf:2: redis-server: 'a:1' listed twice");
+	expect_error("geoip-db: g\nredis-server: a:1 b:0\n",
+		"t.conf:2: redis-server: bad port in 'b:0' (1..65535)");
+	expect_error("geoip-db: g\nredis-server: \n",
+		"t.conf:2: redis-server: at least one address needed");
+	expect_error_prefix("geoip-db: g\nredis-server: 1:1 2:2 3:3 4:4 5:5 "
+		"6:6 7:7 8:8 9:9 10:10 11:11 12:12 13:13 14:14 15:15 16:16 "
+		"17:17\n", "t.conf:2: redis-server: more than 16 addresses");
+	/* Sentinel: default port 26379, needs the master's name */
+	assert_int_equal(parse("geoip-db: g\nredis-sentinel: s1 s2:5000\n"
+		"redis-sentinel-master: main\n", &conf, err), 0);
+	assert_int_equal(conf.redis_sentinel_count, 2);
+	assert_int_equal(conf.redis_sentinels[0].port, 26379);
+	assert_int_equal(conf.redis_sentinels[1].port, 5000);
+	assert_string_equal(conf.redis_sentinel_master, "main");
+	conf_free(&conf);
+	expect_error("geoip-db: g\nredis-sentinel: s1\n",
+		"t.conf: redis-sentinel: needs redis-sentinel-master (the name "
+		"Sentinel knows the primary by)");
+	expect_error("geoip-db: g\nredis-sentinel-master: m\n",
+		"t.conf: redis-sentinel-master: needs redis-sentinel");
+	expect_error("geoip-db: g\nredis-sentinel: unix:/s\n",
+		"t.conf:2: redis-sentinel: 'unix:/s': a unix socket is not "
+		"allowed here");
+	expect_error("geoip-db: g\nredis-primary: p:1\nredis-sentinel: s\n"
+		"redis-sentinel-master: m\n", "t.conf: redis-primary: give "
+		"either redis-primary or redis-sentinel, not both");
+	assert_int_equal(parse("geoip-db: g\nredis-primary: p:6390\n",
+		&conf, err), 0);
+	assert_string_equal(conf.redis_primary.host, "p");
+	assert_int_equal(conf.redis_primary.port, 6390);
+	conf_free(&conf);
+	expect_error("geoip-db: g\nredis-primary: p:1 q:2\n",
+		"t.conf:2: redis-primary: more than 1 addresses");
+	expect_error("geoip-db: g\nredis-user: u\n",
+		"t.conf: redis-user: needs redis-password-file");
+}
+
+/** fleet-status, fleet-resolvers, redis-notify-config. */
+static void
+test_fleet_keys(void **state)
+{
+	struct cnroute_conf conf;
+	char err[CONF_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(parse("geoip-db: g\n", &conf, err), 0);
+	assert_int_equal(conf.fleet_status, 0);
+	assert_int_equal(conf.redis_notify_config, 0);
+	assert_int_equal(conf.fleet_resolver_count, 0);
+	conf_free(&conf);
+	assert_int_equal(parse("geoip-db: g\nfleet-status: yes\n"
+		"redis-notify-config: yes\nfleet-resolvers: 127.0.0.1 "
+		"127.0.0.2:5353\n", &conf, err), 0);
+	assert_int_equal(conf.fleet_status, 1);
+	assert_int_equal(conf.redis_notify_config, 1);
+	assert_int_equal(conf.fleet_resolver_count, 2);
+	assert_int_equal(conf.fleet_resolvers[0].port, 53);
+	assert_int_equal(conf.fleet_resolvers[1].port, 5353);
+	conf_free(&conf);
+	expect_error("geoip-db: g\nfleet-status: on\n",
+		"t.conf:2: fleet-status: 'on': expected 'yes' or 'no'");
+}
+
 /** The forms of redis-server. */
 static void
 test_redis_server(void **state)
@@ -378,6 +469,8 @@ main(void)
 		cmocka_unit_test(test_conf_read),
 		cmocka_unit_test(test_conf_path),
 		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_server_lists),
+		cmocka_unit_test(test_fleet_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include "audit.h"
 #include "commands.h"
+#include "json_out.h"
 #include "names.h"
 #include "redis_store.h"
 
@@ -109,58 +110,68 @@ key_name(const struct store *s, const char *key)
 	return n ? n : key;
 }
 
+/** Print a field of an entry for people, escaped ("?" when absent). */
+static void
+print_field(const struct audit_entry *e, const char *name, const char *fmt,
+	const char *absent)
+{
+	size_t len;
+	const char *v = kvlist_get_len(&e->f, name, &len);
+	char *shown = text_escape(v ? v : absent, v ? len : strlen(absent));
+	printf(fmt, v && len ? shown : absent);
+	free(shown);
+}
+
 /** Print an entry for people. */
 static void
 print_entry_text(const struct audit_entry *e)
 {
 	const char *t = kvlist_get(&e->f, "time");
-	const char *old = kvlist_get(&e->f, "old");
-	const char *new = kvlist_get(&e->f, "new");
 	char when[64] = "?";
 	time_t tt = t ? (time_t)strtoll(t, NULL, 10) : 0;
 	struct tm tm;
 	if(t && gmtime_r(&tt, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	printf("%s  %-12s %-14s %s\n", when,
-		kvlist_get(&e->f, "actor") ? kvlist_get(&e->f, "actor") : "?",
-		kvlist_get(&e->f, "action") ? kvlist_get(&e->f, "action") : "?",
-		kvlist_get(&e->f, "key") ? kvlist_get(&e->f, "key") : "?");
-	printf("    old: %s\n    new: %s\n", old && *old ? old : "(none)",
-		new && *new ? new : "(none)");
+	printf("%s  ", when);
+	print_field(e, "actor", "%-12s ", "?");
+	print_field(e, "action", "%-14s ", "?");
+	print_field(e, "key", "%s\n", "?");
+	print_field(e, "old", "    old: %s\n", "(none)");
+	print_field(e, "new", "    new: %s\n", "(none)");
 }
 
-/** Append a stored JSON value raw (it is JSON), or null when empty. */
-static void
-raw_json_or_null(struct strbuf *sb, const char *v)
+/** A field of an entry as a JSON string ("" when absent). */
+static json_t *
+entry_text(const struct audit_entry *e, const char *name)
 {
-	if(v && *v == '{')
-		sb_puts(sb, v);
-	else if(v && *v)
-		sb_json_str(sb, v);
-	else
-		sb_puts(sb, "null");
+	size_t len = 0;
+	const char *v = kvlist_get_len(&e->f, name, &len);
+	return json_text(v ? v : "", v ? len : 0);
 }
 
-/** Append an entry as JSON. */
-static void
-entry_json(struct strbuf *sb, const struct audit_entry *e)
+/** A field of an entry holding stored JSON (old, new). */
+static json_t *
+entry_stored(const struct audit_entry *e, const char *name)
 {
-	static const char *const names[] = { "actor", "action", "key" };
+	size_t len = 0;
+	const char *v = kvlist_get_len(&e->f, name, &len);
+	return json_from_stored(v, v ? len : 0);
+}
+
+/** An entry as JSON, built by the library: stream values are data. */
+static json_t *
+entry_json(const struct audit_entry *e)
+{
 	const char *t = kvlist_get(&e->f, "time");
-	size_t i;
-	sb_puts(sb, "{\"id\":");
-	sb_json_str(sb, e->id);
-	sb_printf(sb, ",\"time\":%lld", t ? strtoll(t, NULL, 10) : 0LL);
-	for(i = 0; i < 3; i++) {
-		const char *v = kvlist_get(&e->f, names[i]);
-		sb_printf(sb, ",\"%s\":", names[i]);
-		sb_json_str(sb, v ? v : "");
-	}
-	sb_puts(sb, ",\"old\":");
-	raw_json_or_null(sb, kvlist_get(&e->f, "old"));
-	sb_puts(sb, ",\"new\":");
-	raw_json_or_null(sb, kvlist_get(&e->f, "new"));
-	sb_puts(sb, "}");
+	json_t *obj = json_new_object();
+	json_put(obj, "id", json_text(e->id, strlen(e->id)));
+	json_put(obj, "time", json_integer(t ? strtoll(t, NULL, 10) : 0));
+	json_put(obj, "actor", entry_text(e, "actor"));
+	json_put(obj, "action", entry_text(e, "action"));
+	json_put(obj, "key", entry_text(e, "key"));
+	json_put(obj, "old", entry_stored(e, "old"));
+	json_put(obj, "new", entry_stored(e, "new"));
+	return obj;
 }
 
 /** Read one stream entry reply into e. @return 0 or -1. */
@@ -178,8 +189,9 @@ entry_from_reply(const redisReply *r, struct audit_entry *e)
 	for(i = 0; i + 1 < fv->elements; i += 2)
 		if(fv->element[i]->type == REDIS_REPLY_STRING &&
 			fv->element[i + 1]->type == REDIS_REPLY_STRING)
-			kvlist_set(&e->f, fv->element[i]->str,
-				fv->element[i + 1]->str);
+			kvlist_set_len(&e->f, fv->element[i]->str,
+				fv->element[i + 1]->str,
+				fv->element[i + 1]->len);
 	return 0;
 }
 
@@ -189,8 +201,7 @@ audit_walk(struct cli *cli, struct store *s, const char *start,
 	const char *domain)
 {
 	char *key = xasprintf("%saudit", s->prefix), from[64];
-	struct strbuf sb = { 0 };
-	size_t shown = 0;
+	json_t *entries = cli->json ? json_new_array() : NULL;
 	int rc = CLI_OK, more = 1;
 	snprintf(from, sizeof(from), "%s", start);
 	while(more && rc == CLI_OK) {
@@ -218,20 +229,19 @@ audit_walk(struct cli *cli, struct store *s, const char *start,
 			if(domain == NULL || (k && audit_key_matches(
 				key_name(s, k), domain))) {
 				if(cli->json) {
-					sb_puts(&sb, shown ? ",\n" : "\n");
-					entry_json(&sb, &e);
+					json_push(entries, entry_json(&e));
 				} else {
 					print_entry_text(&e);
 				}
-				shown++;
 			}
 			kvlist_free(&e.f);
 		}
 		freeReplyObject(r);
 	}
 	if(cli->json && rc == CLI_OK)
-		printf("[%s%s]\n", sb_str(&sb), shown ? "\n" : "");
-	sb_free(&sb);
+		json_print_lines(entries);
+	else if(entries != NULL)
+		json_decref(entries);
 	free(key);
 	return rc;
 }

@@ -28,6 +28,7 @@
 #include "check.h"
 #include "commands.h"
 #include "icp.h"
+#include "json_out.h"
 #include "judge.h"
 #include "sync_apply.h"
 #include "names.h"
@@ -415,33 +416,31 @@ finding_cmp(const void *a, const void *b)
 static void
 check_print(struct check_run *r, int json)
 {
-	struct strbuf sb = { 0 };
+	json_t *list = json_new_array();
 	size_t i;
 
 	for(i = 0; i < r->nf; i++) {
 		const struct finding *f = &r->f[i];
+		json_t *obj;
 		if(!json) {
 			printf("%-7s %-16s %s: %s\n", f->severity, f->kind,
 				f->key, f->message);
 			continue;
 		}
-		sb_puts(&sb, i ? ",\n" : "\n");
-		sb_puts(&sb, "{\"severity\":");
-		sb_json_str(&sb, f->severity);
-		sb_puts(&sb, ",\"kind\":");
-		sb_json_str(&sb, f->kind);
-		sb_puts(&sb, ",\"key\":");
-		sb_json_str(&sb, f->key);
-		sb_puts(&sb, ",\"message\":");
-		sb_json_str(&sb, f->message);
-		sb_puts(&sb, "}");
+		obj = json_new_object();
+		json_put(obj, "severity", json_str_or_null(f->severity));
+		json_put(obj, "kind", json_str_or_null(f->kind));
+		json_put(obj, "key", json_str_or_null(f->key));
+		json_put(obj, "message", json_str_or_null(f->message));
+		json_push(list, obj);
 	}
-	if(json)
-		printf("[%s%s]\n", sb_str(&sb), r->nf ? "\n" : "");
-	else
-		printf("%zu finding%s in %zu filings and %zu routes\n", r->nf,
-			r->nf == 1 ? "" : "s", r->filings, r->routes);
-	sb_free(&sb);
+	if(json) {
+		json_print_lines(list);
+		return;
+	}
+	json_decref(list);
+	printf("%zu finding%s in %zu filings and %zu routes\n", r->nf,
+		r->nf == 1 ? "" : "s", r->filings, r->routes);
 }
 
 int

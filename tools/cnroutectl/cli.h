@@ -43,8 +43,11 @@ struct strbuf {
 struct kv {
 	/** field name */
 	char *name;
-	/** field value */
+	/** field value, NUL added after value_len bytes; it may hold NULs
+	 *  (Redis values are binary), so value_len is its length */
 	char *value;
+	/** length of value */
+	size_t value_len;
 };
 
 /** A Redis hash as a list of fields, in insertion order. */
@@ -105,8 +108,6 @@ void sb_puts(struct strbuf *sb, const char *text);
 /** Append printf-style. */
 void sb_printf(struct strbuf *sb, const char *format, ...)
 	__attribute__((format(printf, 2, 3)));
-/** Append a JSON string literal (quotes included) of a UTF-8 text. */
-void sb_json_str(struct strbuf *sb, const char *text);
 /** The text ("" when nothing was added); stays owned by sb. */
 const char *sb_str(const struct strbuf *sb);
 /** Free the text. */
@@ -127,8 +128,14 @@ char *xasprintf(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
 /** Set a field, replacing the value of an existing one. */
 void kvlist_set(struct kvlist *l, const char *name, const char *value);
-/** The value of a field, or NULL. */
+/** Set a field to len bytes (any bytes, NULs included). */
+void kvlist_set_len(struct kvlist *l, const char *name, const char *value,
+	size_t len);
+/** The value of a field, or NULL (it may hold NULs: kvlist_get_len). */
 const char *kvlist_get(const struct kvlist *l, const char *name);
+/** The value of a field and its length, or NULL. */
+const char *kvlist_get_len(const struct kvlist *l, const char *name,
+	size_t *len);
 /** Remove a field. @return 1 if it was there. */
 int kvlist_del(struct kvlist *l, const char *name);
 /** Copy src into dst (dst is freed first). */
@@ -137,10 +144,30 @@ void kvlist_copy(struct kvlist *dst, const struct kvlist *src);
 void kvlist_sort(struct kvlist *l);
 /** 1 if both hold the same fields and values (any order). */
 int kvlist_equal(const struct kvlist *a, const struct kvlist *b);
-/** Append a JSON object of the fields, sorted by name. */
-void kvlist_json(struct strbuf *sb, const struct kvlist *l);
 /** Free the fields. */
 void kvlist_free(struct kvlist *l);
+
+/*
+ * Small text helpers, shared by every command.
+ */
+
+/** 1 for a blank inside a line: space, tab, CR. */
+int char_is_blank(char c);
+/** 1 if a text is NULL, empty or only blanks (space, tab). */
+int text_is_blank(const char *text);
+/** Trim blanks (space, tab, CR) around [*s, *s + *len). */
+void text_trim(const char **s, size_t *len);
+/**
+ * A text for people: printable ASCII and valid UTF-8 as they are, every
+ * other byte (controls, NUL, invalid UTF-8) as \xNN and '\' as "\\".
+ * Never cut. @return malloced.
+ */
+char *text_escape(const char *text, size_t len);
+
+/** A field's value for people (text_escape), or a copy of absent when
+ *  the field is missing. @return malloced. */
+char *kvlist_shown(const struct kvlist *l, const char *name,
+	const char *absent);
 
 /** Read a whole file. @return the bytes (NUL added) or NULL, errno set. */
 char *read_file(const char *path, size_t *len);

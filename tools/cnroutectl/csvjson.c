@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include <jansson.h>
 #include "csvjson.h"
 #include "icp.h"
 
@@ -131,13 +132,6 @@ import_result_free(struct import_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-/** 1 for a blank inside a line. */
-static int
-is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
 /** Index of a column by name (ASCII case-insensitive), or -1. */
 static long
 column_index(const struct import_column *columns, size_t count,
@@ -148,17 +142,6 @@ column_index(const struct import_column *columns, size_t count,
 		if(strcasecmp(columns[i].name, name) == 0)
 			return (long)i;
 	return -1;
-}
-
-/** A printable copy of a short text for messages ('?' for control bytes). */
-static void
-printable(const char *s, char *out, size_t size)
-{
-	size_t i;
-	for(i = 0; s[i] && i + 1 < size; i++)
-		out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ?
-			'?' : s[i];
-	out[i] = 0;
 }
 
 /**
@@ -210,9 +193,9 @@ record_add(struct csv_record *rec, struct strbuf *field, int quoted)
 	size_t len = field->len;
 	if(!quoted) {
 		/* unquoted fields lose surrounding blanks */
-		while(len > 0 && is_blank(s[len - 1]))
+		while(len > 0 && char_is_blank(s[len - 1]))
 			len--;
-		while(len > 0 && is_blank(*s)) {
+		while(len > 0 && char_is_blank(*s)) {
 			s++;
 			len--;
 		}
@@ -275,7 +258,7 @@ csv_record_read(struct cursor *c, struct csv_record *rec)
 		}
 		c->pos++;
 		if(after_quote) {
-			if(!is_blank(ch))
+			if(!char_is_blank(ch))
 				record_problem(rec, "text after a closing "
 					"quote");
 			continue;
@@ -292,7 +275,7 @@ csv_record_read(struct cursor *c, struct csv_record *rec)
 			size_t k;
 			int blanks_only = 1;
 			for(k = 0; k < field.len; k++)
-				if(!is_blank(field.s[k]))
+				if(!char_is_blank(field.s[k]))
 					blanks_only = 0;
 			if(blanks_only) {
 				sb_free(&field);
@@ -308,14 +291,18 @@ csv_record_read(struct cursor *c, struct csv_record *rec)
 	record_add(rec, &field, quoted);
 }
 
-/** 1 if the line at the cursor is blank or a '#' comment; skips it then. */
+/**
+ * 1 if the line at the cursor is to be skipped: blank, or (when comments
+ * is set) starting with '#'; the cursor moves past it then.
+ */
 static int
-skip_ignorable_line(struct cursor *c)
+skip_line(struct cursor *c, int comments)
 {
 	size_t p = c->pos;
-	while(p < c->len && is_blank(c->text[p]))
+	while(p < c->len && char_is_blank(c->text[p]))
 		p++;
-	if(p < c->len && c->text[p] != '\n' && c->text[p] != '#')
+	if(p < c->len && c->text[p] != '\n' &&
+		!(comments && c->text[p] == '#'))
 		return 0;
 	while(p < c->len && c->text[p] != '\n')
 		p++;
@@ -324,6 +311,13 @@ skip_ignorable_line(struct cursor *c)
 	c->pos = p;
 	c->line++;
 	return 1;
+}
+
+/** 1 if the line at the cursor is blank; skips it then. */
+static int
+skip_blank_line(struct cursor *c)
+{
+	return skip_line(c, 0);
 }
 
 /**
@@ -337,13 +331,13 @@ csv_header(struct import_result *res, const struct import_column *cols,
 {
 	size_t i, j;
 	int r = 0;
-	char shown[80];
 	if(hdr->problem != NULL) {
 		import_add_error(res, hdr->line, "header: %s", hdr->problem);
 		return -1;
 	}
 	for(i = 0; i < hdr->count; i++) {
-		printable(hdr->fields[i], shown, sizeof(shown));
+		char *shown = text_escape(hdr->fields[i],
+			strlen(hdr->fields[i]));
 		map[i] = column_index(cols, ncols, hdr->fields[i]);
 		if(hdr->fields[i][0] == 0) {
 			import_add_error(res, hdr->line, "header: empty "
@@ -361,6 +355,7 @@ csv_header(struct import_result *res, const struct import_column *cols,
 				r = -1;
 			}
 		}
+		free(shown);
 	}
 	for(i = 0; i < ncols; i++) {
 		int found = 0;
@@ -418,7 +413,10 @@ csv_parse(struct cursor *c, const struct import_column *cols, size_t ncols,
 	int have_header = 0, r = 0;
 	memset(&hdr, 0, sizeof(hdr));
 	while(c->pos < c->len) {
-		if(skip_ignorable_line(c))
+		/* comments only before the header: after it, a line starting
+		 * with '#' is a data row (an entity "#1 Hotel Ltd" in the
+		 * first column), imported or reported, never dropped */
+		if(skip_line(c, !have_header))
 			continue;
 		if(!have_header) {
 			csv_record_read(c, &hdr);
@@ -444,298 +442,106 @@ csv_parse(struct cursor *c, const struct import_column *cols, size_t ncols,
 
 /* ------------------------------------------------------------ JSON lines */
 
-/** A cursor over one JSON line. */
-struct jline {
-	/** the line */
-	const char *s;
-	/** its length */
-	size_t len;
-	/** current offset */
-	size_t pos;
-	/** why parsing failed (static text) */
-	const char *problem;
-};
-
-/** Skip JSON white space. */
-static void
-j_ws(struct jline *j)
+/** Offset of the first byte that is not valid UTF-8, or len. */
+static size_t
+utf8_invalid_at(const char *s, size_t len)
 {
-	while(j->pos < j->len && (j->s[j->pos] == ' ' || j->s[j->pos] == '\t'
-		|| j->s[j->pos] == '\r'))
-		j->pos++;
-}
-
-/** Read 4 hex digits. @return the value or -1. */
-static long
-j_hex4(struct jline *j)
-{
-	long v = 0;
-	int i;
-	if(j->len - j->pos < 4)
-		return -1;
-	for(i = 0; i < 4; i++) {
-		char ch = j->s[j->pos++];
-		v <<= 4;
-		if(ch >= '0' && ch <= '9')
-			v |= ch - '0';
-		else if(ch >= 'a' && ch <= 'f')
-			v |= ch - 'a' + 10;
-		else if(ch >= 'A' && ch <= 'F')
-			v |= ch - 'A' + 10;
-		else
-			return -1;
+	size_t i = 0;
+	while(i < len) {
+		uint32_t cp;
+		size_t n = utf8_decode((const unsigned char *)s + i, len - i,
+			&cp);
+		if(n == 0)
+			return i;
+		i += n;
 	}
-	return v;
-}
-
-/** Decode a \u escape (surrogate pairs included) into out. @return 0/-1. */
-static int
-j_unicode_escape(struct jline *j, struct strbuf *out)
-{
-	char buf[4];
-	long cp = j_hex4(j), lo;
-	if(cp < 0)
-		return -1;
-	if(cp >= 0xD800 && cp <= 0xDBFF) {
-		if(j->len - j->pos < 6 || j->s[j->pos] != '\\' ||
-			j->s[j->pos + 1] != 'u')
-			return -1;
-		j->pos += 2;
-		lo = j_hex4(j);
-		if(lo < 0xDC00 || lo > 0xDFFF)
-			return -1;
-		cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-	} else if(cp >= 0xDC00 && cp <= 0xDFFF) {
-		return -1;
-	}
-	if(cp == 0)
-		return -1; /* a NUL cannot be part of a C string value */
-	sb_add(out, buf, utf8_encode((uint32_t)cp, buf));
-	return 0;
-}
-
-/** Read a string; the cursor is at the opening quote. @return 0/-1. */
-static int
-j_string(struct jline *j, struct strbuf *out)
-{
-	j->pos++;
-	while(j->pos < j->len) {
-		unsigned char ch = (unsigned char)j->s[j->pos++];
-		if(ch == '"') {
-			sb_add(out, "", 0);
-			return 0;
-		}
-		if(ch < 0x20) {
-			j->problem = "control character in a string";
-			return -1;
-		}
-		if(ch != '\\') {
-			sb_add(out, (const char *)&ch, 1);
-			continue;
-		}
-		if(j->pos >= j->len)
-			break;
-		ch = (unsigned char)j->s[j->pos++];
-		switch(ch) {
-		case '"': sb_add(out, "\"", 1); break;
-		case '\\': sb_add(out, "\\", 1); break;
-		case '/': sb_add(out, "/", 1); break;
-		case 'b': sb_add(out, "\b", 1); break;
-		case 'f': sb_add(out, "\f", 1); break;
-		case 'n': sb_add(out, "\n", 1); break;
-		case 'r': sb_add(out, "\r", 1); break;
-		case 't': sb_add(out, "\t", 1); break;
-		case 'u':
-			if(j_unicode_escape(j, out) != 0) {
-				j->problem = "bad \\u escape";
-				return -1;
-			}
-			break;
-		default:
-			j->problem = "bad escape in a string";
-			return -1;
-		}
-	}
-	j->problem = "string not closed";
-	return -1;
-}
-
-/** Read a number's text (JSON grammar). @return 0/-1. */
-static int
-j_number(struct jline *j, struct strbuf *out)
-{
-	size_t start = j->pos, digits = 0;
-	if(j->pos < j->len && j->s[j->pos] == '-')
-		j->pos++;
-	while(j->pos < j->len && j->s[j->pos] >= '0' && j->s[j->pos] <= '9') {
-		j->pos++;
-		digits++;
-	}
-	if(digits == 0) {
-		j->problem = "bad value (strings, numbers or null only)";
-		return -1;
-	}
-	if(j->pos < j->len && j->s[j->pos] == '.') {
-		j->pos++;
-		while(j->pos < j->len && j->s[j->pos] >= '0' &&
-			j->s[j->pos] <= '9')
-			j->pos++;
-	}
-	if(j->pos < j->len && (j->s[j->pos] == 'e' || j->s[j->pos] == 'E')) {
-		j->pos++;
-		if(j->pos < j->len && (j->s[j->pos] == '+' ||
-			j->s[j->pos] == '-'))
-			j->pos++;
-		while(j->pos < j->len && j->s[j->pos] >= '0' &&
-			j->s[j->pos] <= '9')
-			j->pos++;
-	}
-	sb_add(out, j->s + start, j->pos - start);
-	return 0;
+	return len;
 }
 
 /**
- * Read a value: string, number or null.
- * @param is_null: out.
- * @return 0/-1.
- */
-static int
-j_value(struct jline *j, struct strbuf *out, int *is_null)
-{
-	*is_null = 0;
-	if(j->pos >= j->len) {
-		j->problem = "value missing";
-		return -1;
-	}
-	if(j->s[j->pos] == '"')
-		return j_string(j, out);
-	if(j->len - j->pos >= 4 && memcmp(j->s + j->pos, "null", 4) == 0) {
-		j->pos += 4;
-		*is_null = 1;
-		return 0;
-	}
-	if(j->s[j->pos] == '{' || j->s[j->pos] == '[') {
-		j->problem = "nested objects and arrays are not allowed";
-		return -1;
-	}
-	return j_number(j, out);
-}
-
-/**
- * Store one key/value of a JSON line into values.
+ * Store one key/value of a JSON line into values: strings (an empty one
+ * is absent), null (absent), and integers where the column takes them.
  * @return 0, or -1 with a problem reported.
  */
 static int
 j_store(struct import_result *res, const struct import_column *cols,
 	size_t ncols, char **values, int line, const char *key,
-	struct strbuf *value, int is_null)
+	const json_t *value)
 {
-	char shown[80];
+	char *shown = text_escape(key, strlen(key));
 	long idx = column_index(cols, ncols, key);
-	printable(key, shown, sizeof(shown));
+	int r = -1;
 	if(idx < 0) {
 		import_add_error(res, line, "unknown key '%s'", shown);
-		return -1;
-	}
-	if(values[idx] != NULL) {
+	} else if(values[idx] != NULL) {
 		import_add_error(res, line, "key '%s' given twice", shown);
-		return -1;
+	} else if(json_is_string(value)) {
+		if(json_string_length(value) > 0)
+			values[idx] = xstrndup(json_string_value(value),
+				json_string_length(value));
+		r = 0;
+	} else if(json_is_null(value)) {
+		r = 0;
+	} else if(json_is_integer(value) && cols[idx].integer) {
+		values[idx] = xasprintf("%" JSON_INTEGER_FORMAT,
+			json_integer_value(value));
+		r = 0;
+	} else {
+		import_add_error(res, line, "%s: a string is expected%s, not "
+			"%s", shown, cols[idx].integer ? " (or an integer)" : "",
+			json_is_number(value) ? "a number" :
+			json_is_boolean(value) ? "true or false" :
+			json_is_array(value) ? "an array" : "an object");
 	}
-	if(!is_null && value->len > 0) {
-		values[idx] = value->s;
-		value->s = NULL;
-	}
-	sb_free(value);
-	return 0;
+	free(shown);
+	return r;
 }
 
-/** Parse one JSON line into a row, or report why not. */
+/** Parse one JSON line (with jansson) into a row, or report why not. */
 static void
 jsonl_line(struct import_result *res, const struct import_column *cols,
 	size_t ncols, const char *s, size_t len, int line)
 {
-	struct jline j = { s, len, 0, NULL };
-	char **values = xmalloc(ncols * sizeof(char *));
+	json_error_t jerr;
+	json_t *obj, *value;
+	const char *key;
+	char **values;
+	size_t bad_at = utf8_invalid_at(s, len);
 	int bad = 0;
+	if(bad_at < len) {
+		import_add_error(res, line, "JSON: not valid UTF-8 (byte %zu "
+			"of the line, 0x%02x)", bad_at + 1,
+			(unsigned char)s[bad_at]);
+		return;
+	}
+	/* no \u0000: a NUL cannot be part of a filing's text */
+	obj = json_loadb(s, len, JSON_REJECT_DUPLICATES, &jerr);
+	if(obj == NULL) {
+		char *shown = text_escape(jerr.text, strlen(jerr.text));
+		import_add_error(res, line, "JSON: %s (column %d)", shown,
+			jerr.column);
+		free(shown);
+		return;
+	}
+	if(!json_is_object(obj)) {
+		import_add_error(res, line, "JSON: not a JSON object");
+		json_decref(obj);
+		return;
+	}
+	values = xmalloc(ncols * sizeof(char *));
 	memset(values, 0, ncols * sizeof(char *));
-	j_ws(&j);
-	if(j.pos >= j.len || s[j.pos] != '{') {
-		j.problem = "not a JSON object";
-		goto fail;
-	}
-	j.pos++;
-	j_ws(&j);
-	if(j.pos < j.len && s[j.pos] == '}') {
-		j.pos++;
-	} else {
-		while(1) {
-			struct strbuf key = { 0 }, value = { 0 };
-			int is_null;
-			j_ws(&j);
-			if(j.pos >= j.len || s[j.pos] != '"') {
-				j.problem = "expected a key";
-				goto fail;
-			}
-			if(j_string(&j, &key) != 0) {
-				sb_free(&key);
-				goto fail;
-			}
-			j_ws(&j);
-			if(j.pos >= j.len || s[j.pos] != ':') {
-				sb_free(&key);
-				j.problem = "expected ':'";
-				goto fail;
-			}
-			j.pos++;
-			j_ws(&j);
-			if(j_value(&j, &value, &is_null) != 0) {
-				sb_free(&key);
-				sb_free(&value);
-				goto fail;
-			}
-			if(memchr(sb_str(&key), 0, key.len) != NULL ||
-				(value.len && memchr(sb_str(&value), 0,
-				value.len) != NULL)) {
-				sb_free(&key);
-				sb_free(&value);
-				j.problem = "NUL character";
-				goto fail;
-			}
-			if(j_store(res, cols, ncols, values, line,
-				sb_str(&key), &value, is_null) != 0)
-				bad = 1;
-			sb_free(&key);
-			sb_free(&value);
-			j_ws(&j);
-			if(j.pos < j.len && s[j.pos] == ',') {
-				j.pos++;
-				continue;
-			}
-			if(j.pos < j.len && s[j.pos] == '}') {
-				j.pos++;
-				break;
-			}
-			j.problem = "expected ',' or '}'";
-			goto fail;
-		}
-	}
-	j_ws(&j);
-	if(j.pos != j.len) {
-		j.problem = "text after the object";
-		goto fail;
-	}
+	json_object_foreach(obj, key, value)
+		if(j_store(res, cols, ncols, values, line, key, value) != 0)
+			bad = 1;
+	json_decref(obj);
 	if(bad || check_required(res, cols, ncols, values, line) != 0) {
 		free_values(values, ncols);
 		return;
 	}
 	add_row(res, line, values);
-	return;
-fail:
-	import_add_error(res, line, "JSON: %s", j.problem);
-	free_values(values, ncols);
 }
 
-/** Parse JSON lines. @return 0. */
+/** Parse JSON lines (blank lines skipped). @return 0. */
 static int
 jsonl_parse(struct cursor *c, const struct import_column *cols, size_t ncols,
 	struct import_result *res)
@@ -744,7 +550,7 @@ jsonl_parse(struct cursor *c, const struct import_column *cols, size_t ncols,
 		const char *start = c->text + c->pos;
 		const char *nl = memchr(start, '\n', c->len - c->pos);
 		size_t len = nl ? (size_t)(nl - start) : c->len - c->pos;
-		if(!skip_ignorable_line(c)) {
+		if(!skip_blank_line(c)) {
 			jsonl_line(res, cols, ncols, start, len, c->line);
 			c->pos += len + (nl ? 1 : 0);
 			c->line++;
@@ -758,7 +564,7 @@ static int
 looks_like_json(const struct cursor *c)
 {
 	size_t p = c->pos;
-	while(p < c->len && (is_blank(c->text[p]) || c->text[p] == '\n'))
+	while(p < c->len && (char_is_blank(c->text[p]) || c->text[p] == '\n'))
 		p++;
 	return p < c->len && c->text[p] == '{';
 }

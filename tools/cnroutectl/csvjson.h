@@ -11,10 +11,13 @@
  * them, which reports with the same line numbers.
  *
  * CSV: RFC 4180 (quoted fields, "" inside quotes, quoted line breaks,
- * CRLF), an optional UTF-8 BOM, blank lines and lines starting with '#'
- * skipped. The first row names the columns, in any order, any case.
- * JSON lines: one flat object per line; values are strings, numbers
- * (kept as their text) or null (absent). The format is JSON lines when
+ * CRLF), an optional UTF-8 BOM, blank lines skipped; lines starting with
+ * '#' are comments only before the header: after it every line is a data
+ * row, imported or reported. The first row names the columns, in any
+ * order, any case.
+ * JSON lines (read with jansson): one flat object per line, valid UTF-8,
+ * no key twice; values are strings or null (absent), integers only where
+ * a column says so (kept as their text). The format is JSON lines when
  * the first non-blank character is '{'.
  */
 #ifndef CNROUTECTL_CSVJSON_H
@@ -28,6 +31,8 @@ struct import_column {
 	const char *name;
 	/** 1 if every row must have it */
 	int required;
+	/** 1 if a JSON line may give it as an integer (kept as its text) */
+	int integer;
 };
 
 /** One data row. */

@@ -18,6 +18,7 @@
 #include "cnroute/keys.h"
 #include "commands.h"
 #include "explain.h"
+#include "json_out.h"
 #include "names.h"
 #include "netaddr.h"
 
@@ -332,100 +333,79 @@ client_network(const struct explanation *e, char *out, size_t size)
 	snprintf(out, size, "%s/%d", text, e->loc.prefix);
 }
 
-/** Append the answer records as JSON strings (no brackets). */
-static void
-records_json(struct strbuf *sb, const struct steering_decision *d)
+/** The answer records as a JSON array of strings. */
+static json_t *
+records_json(const struct steering_decision *d)
 {
+	json_t *list = json_new_array();
 	char text[DNAME_MAX_TEXT];
 	uint16_t i;
 	if(d->action == STEER_CNAME && d->cname != NULL) {
 		dname_to_text(d->cname, text);
-		sb_json_str(sb, text);
-		return;
+		json_push(list, json_str_or_null(text));
+		return list;
 	}
 	if(d->action != STEER_ADDRESSES)
-		return;
+		return list;
 	for(i = 0; i < d->addr_count; i++) {
 		addr_format(d->addr_len == 4 ? 4 : 6,
 			d->addrs + (size_t)i * d->addr_len, text);
-		if(i)
-			sb_puts(sb, ",");
-		sb_json_str(sb, text);
+		json_push(list, json_str_or_null(text));
 	}
+	return list;
+}
+
+/** A name of the decision without its trailing dot, or JSON null. */
+static json_t *
+decision_name_json(const uint8_t *wire)
+{
+	char text[DNAME_MAX_TEXT];
+	if(wire == NULL)
+		return json_null();
+	dname_to_text(wire, text);
+	text[strlen(text) - 1] = 0;
+	return json_str_or_null(text);
 }
 
 /** Print the explanation as one JSON object. */
 static void
 print_json(const struct explanation *e)
 {
-	struct strbuf sb = { 0 };
-	char text[DNAME_MAX_TEXT], net[NETADDR_TEXT_MAX + 8];
+	json_t *obj = json_new_object(), *skipped = json_new_array();
+	char net[NETADDR_TEXT_MAX + 8];
 	size_t i;
 	int scope = ecs_scope(e);
-	sb_puts(&sb, "{\"name\":");
-	sb_json_str(&sb, e->name);
-	sb_printf(&sb, ",\"type\":\"%s\"", e->qtype == STEER_TYPE_A ? "A" :
-		"AAAA");
-	sb_puts(&sb, ",\"rule\":");
-	if(e->d.rule_name) {
-		dname_to_text(e->d.rule_name, text);
-		text[strlen(text) - 1] = 0;
-		sb_json_str(&sb, text);
-	} else {
-		sb_puts(&sb, "null");
-	}
-	sb_printf(&sb, ",\"rule_kind\":\"%s\"", e->d.rule_name == NULL ?
-		"none" : e->d.rule_wildcard ? "wildcard" : "exact");
-	sb_puts(&sb, ",\"filing\":");
-	if(e->d.filing_name) {
-		dname_to_text(e->d.filing_name, text);
-		text[strlen(text) - 1] = 0;
-		sb_json_str(&sb, text);
-	} else {
-		sb_puts(&sb, "null");
-	}
-	sb_printf(&sb, ",\"filing_status\":\"%s\"",
-		filing_status_name(e->d.filing));
-	sb_puts(&sb, ",\"client\":");
-	sb_json_str(&sb, e->client_text);
-	sb_printf(&sb, ",\"ecs\":%s", e->region.ecs ? "true" : "false");
+	json_put(obj, "name", json_str_or_null(e->name));
+	json_put(obj, "type", json_str_or_null(e->qtype == STEER_TYPE_A ?
+		"A" : "AAAA"));
+	json_put(obj, "rule", decision_name_json(e->d.rule_name));
+	json_put(obj, "rule_kind", json_str_or_null(e->d.rule_name == NULL ?
+		"none" : e->d.rule_wildcard ? "wildcard" : "exact"));
+	json_put(obj, "filing", decision_name_json(e->d.filing_name));
+	json_put(obj, "filing_status", json_str_or_null(
+		filing_status_name(e->d.filing)));
+	json_put(obj, "client", json_str_or_null(e->client_text));
+	json_put(obj, "ecs", json_boolean(e->region.ecs));
 	client_network(e, net, sizeof(net));
-	sb_puts(&sb, ",\"network\":");
-	if(e->loc.found)
-		sb_json_str(&sb, net);
-	else
-		sb_puts(&sb, "null");
-	sb_puts(&sb, ",\"country\":");
-	if(e->loc.country[0])
-		sb_json_str(&sb, e->loc.country);
-	else
-		sb_puts(&sb, "null");
-	sb_printf(&sb, ",\"mainland\":%s,\"region_used\":%s",
-		e->loc.found && conf_is_mainland(e->region.conf,
-		e->loc.country, 2) && !(e->region.ecs &&
-		e->region.client.prefix == 0) ? "true" : "false",
-		e->d.mainland >= 0 ? "true" : "false");
-	sb_printf(&sb, ",\"pool\":\"%s\",\"action\":\"%s\",\"records\":[",
-		pool_name(e->d.pool), action_name(e->d.action));
-	records_json(&sb, &e->d);
-	sb_puts(&sb, "]");
-	if(e->d.action == STEER_UNMANAGED)
-		sb_puts(&sb, ",\"ttl\":null");
-	else
-		sb_printf(&sb, ",\"ttl\":%u", e->d.ttl);
-	if(scope < 0)
-		sb_puts(&sb, ",\"ecs_scope\":null");
-	else
-		sb_printf(&sb, ",\"ecs_scope\":%d", scope);
-	sb_puts(&sb, ",\"skipped\":[");
-	for(i = 0; i < e->table->nskipped; i++) {
-		if(i)
-			sb_puts(&sb, ",");
-		sb_json_str(&sb, e->table->skipped[i]);
-	}
-	sb_puts(&sb, "]}");
-	printf("%s\n", sb_str(&sb));
-	sb_free(&sb);
+	json_put(obj, "network", json_str_or_null(e->loc.found ? net :
+		NULL));
+	json_put(obj, "country", json_str_or_null(e->loc.country[0] ?
+		e->loc.country : NULL));
+	json_put(obj, "mainland", json_boolean(e->loc.found &&
+		conf_is_mainland(e->region.conf, e->loc.country, 2) &&
+		!(e->region.ecs && e->region.client.prefix == 0)));
+	json_put(obj, "region_used", json_boolean(e->d.mainland >= 0));
+	json_put(obj, "pool", json_str_or_null(pool_name(e->d.pool)));
+	json_put(obj, "action", json_str_or_null(action_name(e->d.action)));
+	json_put(obj, "records", records_json(&e->d));
+	json_put(obj, "ttl", e->d.action == STEER_UNMANAGED ? json_null() :
+		json_integer(e->d.ttl));
+	json_put(obj, "ecs_scope", scope < 0 ? json_null() :
+		json_integer(scope));
+	for(i = 0; i < e->table->nskipped; i++)
+		json_push(skipped, json_str_or_null(e->table->skipped[i]));
+	json_put(obj, "skipped", skipped);
+	json_print(obj);
 }
 
 /** Print the rule and filing steps. */

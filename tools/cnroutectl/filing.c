@@ -10,6 +10,7 @@
 #include <time.h>
 #include "commands.h"
 #include "csvjson.h"
+#include "json_out.h"
 #include "names.h"
 #include "redis_store.h"
 #include "rules.h"
@@ -84,10 +85,11 @@ print_filing(const char *domain, const struct kvlist *h)
 		strcmp(shown, domain) ? shown : "",
 		strcmp(shown, domain) ? ")" : "");
 	for(i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		const char *v = kvlist_get(h, order[i]);
+		char *v = kvlist_shown(h, order[i], "-");
 		char label[32];
 		snprintf(label, sizeof(label), "%s:", order[i]);
-		printf("%-11s %s\n", label, v ? v : "-");
+		printf("%-11s %s\n", label, v);
+		free(v);
 	}
 	if(kvlist_get(h, "updated") != NULL)
 		print_updated(kvlist_get(h, "updated"));
@@ -95,20 +97,28 @@ print_filing(const char *domain, const struct kvlist *h)
 		const char *n = h->items[i].name;
 		if(strcmp(n, "status") && strcmp(n, "icp") &&
 			strcmp(n, "entity") && strcmp(n, "registrant") &&
-			strcmp(n, "updated"))
-			printf("%s: %s\n", n, h->items[i].value);
+			strcmp(n, "updated")) {
+			char *name = text_escape(n, strlen(n));
+			char *v = text_escape(h->items[i].value,
+				h->items[i].value_len);
+			printf("%s: %s\n", name, v);
+			free(name);
+			free(v);
+		}
 	}
 }
 
-/** Append {"domain":...,fields...} to sb. */
-static void
-filing_json(struct strbuf *sb, const char *domain, const struct kvlist *h)
+/** {"domain":...,fields...} as JSON. */
+static json_t *
+filing_json(const char *domain, const struct kvlist *h)
 {
 	struct kvlist copy = { 0 };
+	json_t *obj;
 	kvlist_copy(&copy, h);
 	kvlist_set(&copy, "domain", domain);
-	kvlist_json(sb, &copy);
+	obj = kvlist_to_json(&copy);
 	kvlist_free(&copy);
+	return obj;
 }
 
 /** Normalise a DOMAIN argument. @return CLI_OK or CLI_INVALID. */
@@ -223,10 +233,7 @@ filing_show(struct cli *cli, int argc, char **argv)
 			"the key is not a hash");
 		rc = CLI_INVALID;
 	} else if(cli->json) {
-		struct strbuf sb = { 0 };
-		filing_json(&sb, domain, &h);
-		printf("%s\n", sb_str(&sb));
-		sb_free(&sb);
+		json_print(filing_json(domain, &h));
 	} else {
 		print_filing(domain, &h);
 	}
@@ -246,7 +253,8 @@ filing_list(struct cli *cli, int argc, char **argv)
 	struct store *s;
 	struct store_kind all;
 	char err[STORE_ERR_MAX];
-	size_t i, shown = 0;
+	size_t i;
+	json_t *list;
 	int rc = opts_parse(cli, argc, argv, specs, &pos, usage_list);
 	if(rc != CLI_OK)
 		return rc == OPTS_HELP ? CLI_OK : rc;
@@ -257,8 +265,7 @@ filing_list(struct cli *cli, int argc, char **argv)
 	rc = store_read_kind(s, "filing", &all, err);
 	if(rc != CLI_OK)
 		cli_error("%s", err);
-	if(cli->json && rc == CLI_OK)
-		printf("[");
+	list = json_new_array();
 	for(i = 0; rc == CLI_OK && i < all.n; i++) {
 		const char *domain = store_key_name(s, "filing", all.keys[i]);
 		const char *v = kvlist_get(&all.hashes[i], "status");
@@ -266,21 +273,21 @@ filing_list(struct cli *cli, int argc, char **argv)
 			strcasecmp(v, status) != 0)))
 			continue;
 		if(cli->json) {
-			struct strbuf sb = { 0 };
-			filing_json(&sb, domain, &all.hashes[i]);
-			printf("%s\n%s", shown ? "," : "", sb_str(&sb));
-			sb_free(&sb);
+			json_push(list, filing_json(domain, &all.hashes[i]));
 		} else {
-			printf("%-32s %-9s %-24s %s\n", domain, v ? v : "-",
-				kvlist_get(&all.hashes[i], "icp") ?
-				kvlist_get(&all.hashes[i], "icp") : "-",
-				kvlist_get(&all.hashes[i], "entity") ?
-				kvlist_get(&all.hashes[i], "entity") : "-");
+			char *st = kvlist_shown(&all.hashes[i], "status", "-");
+			char *icp = kvlist_shown(&all.hashes[i], "icp", "-");
+			char *ent = kvlist_shown(&all.hashes[i], "entity", "-");
+			printf("%-32s %-9s %-24s %s\n", domain, st, icp, ent);
+			free(st);
+			free(icp);
+			free(ent);
 		}
-		shown++;
 	}
 	if(cli->json && rc == CLI_OK)
-		printf("%s]\n", shown ? "\n" : "");
+		json_print_lines(list);
+	else
+		json_decref(list);
 	store_kind_free(&all);
 	return rc;
 }
@@ -333,9 +340,9 @@ filing_status_cmd(struct cli *cli, int argc, char **argv, const char *sub)
 		printf("filing %s: already %s, nothing written\n", domain,
 			status);
 	} else {
-		const char *old = kvlist_get(&op.old, "status");
-		printf("filing %s: %s -> %s\n", domain, old ? old : "(none)",
-			status);
+		char *old = kvlist_shown(&op.old, "status", "(none)");
+		printf("filing %s: %s -> %s\n", domain, old, status);
+		free(old);
 	}
 	store_ops_free(&op, 1);
 	return rc;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <idn2.h>
 #include "cnroute/dname.h"
+#include "cli.h"
 #include "names.h"
 
 /** Longest name in text form without the trailing dot (RFC 1035). */
@@ -127,13 +128,13 @@ check_labels(const char *name, char *err)
 static int
 trim_copy(const char *in, char *buf, size_t size)
 {
-	size_t len;
-	while(*in == ' ' || *in == '\t')
-		in++;
-	len = strlen(in);
-	while(len > 0 && (in[len - 1] == ' ' || in[len - 1] == '\t' ||
-		in[len - 1] == '\n' || in[len - 1] == '\r'))
+	size_t len = strlen(in);
+	text_trim(&in, &len);
+	/* a name pasted with its line break */
+	while(len > 0 && in[len - 1] == '\n') {
 		len--;
+		text_trim(&in, &len);
+	}
 	if(len >= size)
 		return -1;
 	memcpy(buf, in, len);

@@ -17,6 +17,7 @@
 #include "cnroute/ecs.h"
 #include "commands.h"
 #include "explain.h"
+#include "json_out.h"
 #include "names.h"
 #include "netaddr.h"
 
@@ -290,14 +291,15 @@ print_probe(struct cli *cli, const char *name, ldns_rr_type type,
 {
 	ldns_rr_list *ans = ldns_pkt_answer(reply);
 	char *rcode = ldns_pkt_rcode2str(ldns_pkt_get_rcode(reply));
-	struct strbuf sb = { 0 };
+	json_t *obj = NULL, *answers = NULL;
 	size_t i;
 	if(cli->json) {
-		sb_puts(&sb, "{\"name\":");
-		sb_json_str(&sb, name);
-		sb_printf(&sb, ",\"type\":\"%s\",\"rcode\":\"%s\",\"answer\":[",
-			type == LDNS_RR_TYPE_A ? "A" : "AAAA",
-			rcode ? rcode : "?");
+		obj = json_new_object();
+		answers = json_new_array();
+		json_put(obj, "name", json_str_or_null(name));
+		json_put(obj, "type", json_str_or_null(
+			type == LDNS_RR_TYPE_A ? "A" : "AAAA"));
+		json_put(obj, "rcode", json_str_or_null(rcode ? rcode : "?"));
 	} else {
 		printf("%s %s: %s\n", name, type == LDNS_RR_TYPE_A ? "A" :
 			"AAAA", rcode ? rcode : "?");
@@ -307,29 +309,19 @@ print_probe(struct cli *cli, const char *name, ldns_rr_type type,
 		size_t l = s ? strlen(s) : 0;
 		if(l && s[l - 1] == '\n')
 			s[l - 1] = 0;
-		if(cli->json) {
-			if(i)
-				sb_puts(&sb, ",");
-			sb_json_str(&sb, s ? s : "");
-		} else {
+		if(cli->json)
+			json_push(answers, json_str_or_null(s ? s : ""));
+		else
 			printf("  answer:    %s\n", s ? s : "?");
-		}
 		free(s);
 	}
 	if(cli->json) {
-		sb_puts(&sb, "],\"ecs_scope\":");
-		if(scope >= 0)
-			sb_printf(&sb, "%d", scope);
-		else
-			sb_puts(&sb, "null");
-		sb_puts(&sb, ",\"rule\":");
-		if(*rule)
-			sb_json_str(&sb, rule);
-		else
-			sb_puts(&sb, "null");
-		sb_printf(&sb, ",\"pool\":\"%s\"}", pool);
-		printf("%s\n", sb_str(&sb));
-		sb_free(&sb);
+		json_put(obj, "answer", answers);
+		json_put(obj, "ecs_scope", scope >= 0 ? json_integer(scope) :
+			json_null());
+		json_put(obj, "rule", json_str_or_null(*rule ? rule : NULL));
+		json_put(obj, "pool", json_str_or_null(pool));
+		json_print(obj);
 	} else {
 		if(scope >= 0)
 			printf("  ecs scope: %d\n", scope);

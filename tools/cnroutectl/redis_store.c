@@ -10,6 +10,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include "json_out.h"
 #include "redis_store.h"
 
 /** Seconds to wait for the connection and for each reply. */
@@ -191,9 +192,12 @@ hash_from_reply(const redisReply *r, struct kvlist *out)
 	size_t i;
 	for(i = 0; i + 1 < r->elements; i += 2) {
 		const redisReply *f = r->element[i], *v = r->element[i + 1];
+		/* values are binary (lengths, not NULs, end them); a field
+		 * name with a NUL is not one the module reads */
 		if(f->type == REDIS_REPLY_STRING &&
-			v->type == REDIS_REPLY_STRING)
-			kvlist_set(out, f->str, v->str);
+			v->type == REDIS_REPLY_STRING &&
+			memchr(f->str, 0, f->len) == NULL)
+			kvlist_set_len(out, f->str, v->str, v->len);
 	}
 }
 
@@ -564,11 +568,21 @@ watch_keys(struct store *s, struct store_op *ops, size_t n,
 	return CLI_OK;
 }
 
+/** The audit text of a hash: a JSON object built by the library. */
+static char *
+audit_json(const struct kvlist *h)
+{
+	json_t *obj = kvlist_to_json(h);
+	char *text = json_encode(obj);
+	json_decref(obj);
+	return text;
+}
+
 /** Queue the writes of one operation (HDEL/HSET or DEL) and its XADD. */
 static void
 queue_op(struct store *s, const struct store_op *op, size_t *queued)
 {
-	struct strbuf oldj = { 0 }, newj = { 0 };
+	char *oldj = NULL, *newj = NULL;
 	char now[32];
 	size_t i;
 	if(op->kind == STORE_DELETE) {
@@ -578,6 +592,7 @@ queue_op(struct store *s, const struct store_op *op, size_t *queued)
 	} else {
 		size_t k = 0, cap = 2 + op->old.count + 2 * op->new.count;
 		const char **argv = xmalloc(cap * sizeof(char *));
+		size_t *lens = xmalloc(cap * sizeof(size_t));
 		/* fields the new hash no longer has */
 		argv[k++] = "HDEL";
 		argv[k++] = op->key;
@@ -588,33 +603,40 @@ queue_op(struct store *s, const struct store_op *op, size_t *queued)
 			redisAppendCommandArgv(s->rc, (int)k, argv, NULL);
 			(*queued)++;
 		}
+		/* values go with their lengths: a NUL inside one is data */
 		k = 0;
-		argv[k++] = "HSET";
-		argv[k++] = op->key;
+		argv[k] = "HSET";
+		lens[k++] = 4;
+		argv[k] = op->key;
+		lens[k++] = strlen(op->key);
 		for(i = 0; i < op->new.count; i++) {
-			argv[k++] = op->new.items[i].name;
-			argv[k++] = op->new.items[i].value;
+			argv[k] = op->new.items[i].name;
+			lens[k++] = strlen(op->new.items[i].name);
+			argv[k] = op->new.items[i].value;
+			lens[k++] = op->new.items[i].value_len;
 		}
-		redisAppendCommandArgv(s->rc, (int)k, argv, NULL);
+		redisAppendCommandArgv(s->rc, (int)k, argv, lens);
 		(*queued)++;
 		free(argv);
+		free(lens);
 	}
 	if(op->old_state == KEY_HASH)
-		kvlist_json(&oldj, &op->old);
+		oldj = audit_json(&op->old);
 	if(op->kind != STORE_DELETE)
-		kvlist_json(&newj, &op->new);
+		newj = audit_json(&op->new);
 	snprintf(now, sizeof(now), "%lld", s->now);
 	{
 		char *audit = xasprintf("%saudit", s->prefix);
 		const char *argv[15] = { "XADD", audit, "*", "time", now,
 			"actor", s->actor, "action", op->action, "key",
-			op->key, "old", sb_str(&oldj), "new", sb_str(&newj) };
+			op->key, "old", oldj ? oldj : "", "new",
+			newj ? newj : "" };
 		redisAppendCommandArgv(s->rc, 15, argv, NULL);
 		(*queued)++;
 		free(audit);
 	}
-	sb_free(&oldj);
-	sb_free(&newj);
+	free(oldj);
+	free(newj);
 }
 
 /**

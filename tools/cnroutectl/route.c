@@ -11,6 +11,7 @@
 #include "cnroute/keys.h"
 #include "commands.h"
 #include "csvjson.h"
+#include "json_out.h"
 #include "judge.h"
 #include "names.h"
 #include "redis_store.h"
@@ -56,7 +57,8 @@ static const char usage_import[] =
 
 /** Columns of a route import file. */
 static const struct import_column route_columns[] = {
-	{ "name", 1 }, { "cn", 0 }, { "offshore", 0 }, { "ttl", 0 }
+	{ "name", 1, 0 }, { "cn", 0, 0 }, { "offshore", 0, 0 },
+	{ "ttl", 0, 1 }
 };
 /** Index of each column in route_columns. */
 enum { RC_NAME, RC_CN, RC_OFFSHORE, RC_TTL, RC_COUNT };
@@ -438,15 +440,17 @@ route_set(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
-/** Append {"name":...,fields...}. */
-static void
-route_json(struct strbuf *sb, const char *name, const struct kvlist *h)
+/** {"name":...,fields...} as JSON. */
+static json_t *
+route_json(const char *name, const struct kvlist *h)
 {
 	struct kvlist copy = { 0 };
+	json_t *obj;
 	kvlist_copy(&copy, h);
 	kvlist_set(&copy, "name", name);
-	kvlist_json(sb, &copy);
+	obj = kvlist_to_json(&copy);
 	kvlist_free(&copy);
+	return obj;
 }
 
 /** "route show". */
@@ -480,19 +484,18 @@ route_show(struct cli *cli, int argc, char **argv)
 			"the key is not a hash");
 		rc = CLI_INVALID;
 	} else if(cli->json) {
-		struct strbuf sb = { 0 };
-		route_json(&sb, name, &h);
-		printf("%s\n", sb_str(&sb));
-		sb_free(&sb);
+		json_print(route_json(name, &h));
 	} else {
-		const char *v;
+		char *cn = kvlist_shown(&h, "cn", "(empty)");
+		char *off = kvlist_shown(&h, "offshore", "(empty)");
+		char *ttl = kvlist_shown(&h, "ttl", "(answer-ttl-max)");
 		printf("%-9s %s\n", "name:", name);
-		v = kvlist_get(&h, "cn");
-		printf("%-9s %s\n", "cn:", v ? v : "(empty)");
-		v = kvlist_get(&h, "offshore");
-		printf("%-9s %s\n", "offshore:", v ? v : "(empty)");
-		v = kvlist_get(&h, "ttl");
-		printf("%-9s %s\n", "ttl:", v ? v : "(answer-ttl-max)");
+		printf("%-9s %s\n", "cn:", cn);
+		printf("%-9s %s\n", "offshore:", off);
+		printf("%-9s %s\n", "ttl:", ttl);
+		free(cn);
+		free(off);
+		free(ttl);
 	}
 	kvlist_free(&h);
 	free(key);
@@ -508,7 +511,8 @@ route_list(struct cli *cli, int argc, char **argv)
 	struct store *s;
 	struct store_kind all;
 	char err[STORE_ERR_MAX];
-	size_t i, shown = 0;
+	size_t i;
+	json_t *list;
 	int rc = opts_parse(cli, argc, argv, specs, &pos, usage_list);
 	if(rc != CLI_OK)
 		return rc == OPTS_HELP ? CLI_OK : rc;
@@ -519,28 +523,28 @@ route_list(struct cli *cli, int argc, char **argv)
 	rc = store_read_kind(s, "route", &all, err);
 	if(rc != CLI_OK)
 		cli_error("%s", err);
-	if(cli->json && rc == CLI_OK)
-		printf("[");
+	list = json_new_array();
 	for(i = 0; rc == CLI_OK && i < all.n; i++) {
 		const char *name = store_key_name(s, "route", all.keys[i]);
-		const char *cn = kvlist_get(&all.hashes[i], "cn");
-		const char *off = kvlist_get(&all.hashes[i], "offshore");
-		const char *ttl = kvlist_get(&all.hashes[i], "ttl");
 		if(all.states[i] != KEY_HASH)
 			continue;
 		if(cli->json) {
-			struct strbuf sb = { 0 };
-			route_json(&sb, name, &all.hashes[i]);
-			printf("%s\n%s", shown ? "," : "", sb_str(&sb));
-			sb_free(&sb);
+			json_push(list, route_json(name, &all.hashes[i]));
 		} else {
-			printf("%-32s cn=%s offshore=%s ttl=%s\n", name,
-				cn ? cn : "", off ? off : "", ttl ? ttl : "-");
+			char *cn = kvlist_shown(&all.hashes[i], "cn", "");
+			char *off = kvlist_shown(&all.hashes[i], "offshore", "");
+			char *ttl = kvlist_shown(&all.hashes[i], "ttl", "-");
+			printf("%-32s cn=%s offshore=%s ttl=%s\n", name, cn,
+				off, ttl);
+			free(cn);
+			free(off);
+			free(ttl);
 		}
-		shown++;
 	}
 	if(cli->json && rc == CLI_OK)
-		printf("%s]\n", shown ? "\n" : "");
+		json_print_lines(list);
+	else
+		json_decref(list);
 	store_kind_free(&all);
 	return rc;
 }

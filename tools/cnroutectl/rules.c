@@ -36,18 +36,6 @@ gate_decide(int cn_nonempty, enum filing_status covering, int force)
 	return force ? GATE_FORCED : GATE_REFUSED;
 }
 
-/** Trim ASCII blanks around [*s, *s+*len). */
-static void
-trim(const char **s, size_t *len)
-{
-	while(*len > 0 && (**s == ' ' || **s == '\t')) {
-		(*s)++;
-		(*len)--;
-	}
-	while(*len > 0 && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
-		(*len)--;
-}
-
 /**
  * Canonicalise one pool item into out.
  * @return 0 or -1 with err set.
@@ -107,7 +95,7 @@ pool_canonical(const char *in, struct strbuf *out, char *err)
 	{
 		const char *t = in;
 		size_t tl = total;
-		trim(&t, &tl);
+		text_trim(&t, &tl);
 		if(tl == 0)
 			return 0; /* an empty pool */
 	}
@@ -115,7 +103,7 @@ pool_canonical(const char *in, struct strbuf *out, char *err)
 		const char *comma = strchr(p, ',');
 		const char *item = p;
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		trim(&item, &len);
+		text_trim(&item, &len);
 		if(out->len > 0)
 			sb_puts(out, ",");
 		if(pool_item(item, len, single, out, err) != 0)
@@ -143,7 +131,7 @@ route_fields_check(const struct kvlist *fields, int *cn_nonempty, char *err)
 		rf[n].name = fields->items[i].name;
 		rf[n].name_len = strlen(fields->items[i].name);
 		rf[n].value = fields->items[i].value;
-		rf[n].value_len = strlen(fields->items[i].value);
+		rf[n].value_len = fields->items[i].value_len;
 		n++;
 	}
 	if(route_parse(rf, n, &route, err) != 0)
@@ -152,18 +140,6 @@ route_fields_check(const struct kvlist *fields, int *cn_nonempty, char *err)
 	pool_free(&route.cn);
 	pool_free(&route.offshore);
 	return 0;
-}
-
-/** 1 if a text is empty or only blanks. */
-static int
-blank(const char *s)
-{
-	if(s == NULL)
-		return 1;
-	for(; *s; s++)
-		if(*s != ' ' && *s != '\t')
-			return 0;
-	return 1;
 }
 
 /** 1 if a text holds a control character (would break logs, listings). */
@@ -211,9 +187,9 @@ filing_build(const struct filing_input *in, char *domain,
 			in->icp ? ierr : "missing");
 		return -1;
 	}
-	if(blank(in->entity) || has_control(in->entity)) {
+	if(text_is_blank(in->entity) || has_control(in->entity)) {
 		snprintf(err, RULES_ERR_MAX, "entity: %s",
-			blank(in->entity) ? "missing" : "control character");
+			text_is_blank(in->entity) ? "missing" : "control character");
 		return -1;
 	}
 	if(in->registrant != NULL && has_control(in->registrant)) {
@@ -230,14 +206,14 @@ filing_build(const struct filing_input *in, char *domain,
 	kvlist_set(fields, "status", filing_status_name(status));
 	kvlist_set(fields, "icp", icp);
 	kvlist_set(fields, "entity", in->entity);
-	if(!blank(in->registrant))
+	if(!text_is_blank(in->registrant))
 		kvlist_set(fields, "registrant", in->registrant);
 	return 0;
 }
 
 const struct import_column filing_file_columns[FILING_COL_COUNT] = {
-	{ "domain", 1 }, { "icp", 1 }, { "entity", 1 },
-	{ "registrant", 0 }, { "status", 0 }
+	{ "domain", 1, 0 }, { "icp", 1, 0 }, { "entity", 1, 0 },
+	{ "registrant", 0, 0 }, { "status", 0, 0 }
 };
 
 struct filing_input

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include "cli.h"
 #include "commands.h"
+#include "json_out.h"
 
 /** Usage of stats. */
 static const char usage_stats[] =
@@ -293,49 +294,54 @@ view_print(const struct stats_view *v, const char *path, long age)
 		print_time("snapshot:       ", v->snapshot_time);
 }
 
-/** Append a number, or null for NaN (JSON has no NaN). */
-static void
-json_number(struct strbuf *sb, double x)
+/** A JSON number, or null for NaN (JSON has none). */
+static json_t *
+json_number_or_null(double x)
 {
-	if(isnan(x) || isinf(x))
-		sb_puts(sb, "null");
-	else
-		sb_printf(sb, "%.17g", x);
+	return isnan(x) || isinf(x) ? json_null() : json_real(x);
+}
+
+/** A JSON integer of a counter read as a double. */
+static json_t *
+json_count(double x)
+{
+	return json_integer((json_int_t)x);
 }
 
 /** Print the view as one JSON object. */
 static void
 view_json(const struct stats_view *v, const char *path, long age)
 {
-	struct strbuf sb;
-	memset(&sb, 0, sizeof(sb));
-	sb_puts(&sb, "{\"file\":");
-	sb_json_str(&sb, path);
-	sb_printf(&sb, ",\"age_seconds\":%ld,\"version\":", age);
-	sb_json_str(&sb, v->version);
-	sb_puts(&sb, ",\"unbound\":");
-	sb_json_str(&sb, v->unbound);
-	sb_printf(&sb, ",\"answers\":{\"cn\":%.0f,\"offshore\":%.0f,"
-		"\"resolved\":%.0f},\"fail_closed\":%.0f,\"redis_up\":%.0f,"
-		"\"stale\":%.0f,\"redis_errors\":%.0f,\"full_syncs\":%.0f,"
-		"\"last_full_sync\":%.0f,\"filings\":%.0f,\"routes\":%.0f,"
-		"\"changes\":%.0f,\"records_skipped\":%.0f,\"ecs_formerr\":%.0f,"
-		"\"change_apply\":{\"count\":%.0f,\"p50_seconds\":",
-		v->answers[0], v->answers[1], v->answers[2], v->fail_closed,
-		v->redis_up, v->stale, v->redis_errors, v->full_syncs,
-		v->last_full_sync, v->filings, v->routes, v->changes,
-		v->records_skipped, v->ecs_formerr, v->apply_count);
-	json_number(&sb, view_quantile(v, 0.5));
-	sb_puts(&sb, ",\"p99_seconds\":");
-	json_number(&sb, view_quantile(v, 0.99));
-	sb_puts(&sb, "},\"snapshot_time\":");
-	if(v->has_snapshot)
-		json_number(&sb, v->snapshot_time);
-	else
-		sb_puts(&sb, "null");
-	sb_puts(&sb, "}\n");
-	fputs(sb_str(&sb), stdout);
-	sb_free(&sb);
+	json_t *o = json_new_object(), *answers = json_new_object(),
+		*apply = json_new_object();
+	json_put(o, "file", json_str_or_null(path));
+	json_put(o, "age_seconds", json_integer(age));
+	json_put(o, "version", json_str_or_null(v->version));
+	json_put(o, "unbound", json_str_or_null(v->unbound));
+	json_put(answers, "cn", json_count(v->answers[0]));
+	json_put(answers, "offshore", json_count(v->answers[1]));
+	json_put(answers, "resolved", json_count(v->answers[2]));
+	json_put(o, "answers", answers);
+	json_put(o, "fail_closed", json_count(v->fail_closed));
+	json_put(o, "redis_up", json_count(v->redis_up));
+	json_put(o, "stale", json_count(v->stale));
+	json_put(o, "redis_errors", json_count(v->redis_errors));
+	json_put(o, "full_syncs", json_count(v->full_syncs));
+	json_put(o, "last_full_sync", json_count(v->last_full_sync));
+	json_put(o, "filings", json_count(v->filings));
+	json_put(o, "routes", json_count(v->routes));
+	json_put(o, "changes", json_count(v->changes));
+	json_put(o, "records_skipped", json_count(v->records_skipped));
+	json_put(o, "ecs_formerr", json_count(v->ecs_formerr));
+	json_put(apply, "count", json_count(v->apply_count));
+	json_put(apply, "p50_seconds", json_number_or_null(view_quantile(v,
+		0.5)));
+	json_put(apply, "p99_seconds", json_number_or_null(view_quantile(v,
+		0.99)));
+	json_put(o, "change_apply", apply);
+	json_put(o, "snapshot_time", v->has_snapshot ?
+		json_count(v->snapshot_time) : json_null());
+	json_print(o);
 }
 
 int

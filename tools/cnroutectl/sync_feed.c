@@ -1,15 +1,17 @@
 /*
  * sync_feed.c - "cnroutectl sync --feed": reconcile the filings in Redis
- * with a provider's full export, atomically.
+ * with a provider's full export, within a revocation limit, in chunks.
  *
  * Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cnroute/record.h"
 #include "commands.h"
 #include "csvjson.h"
+#include "json_out.h"
 #include "names.h"
 #include "redis_store.h"
 #include "rules.h"
@@ -18,13 +20,21 @@
 /** Usage of "sync". */
 static const char usage_sync[] =
 	"usage: cnroutectl sync --feed FILE [--dry-run] [--allow-empty] "
-	"[--json]\n"
+	"[--max-revoke N|N%]\n"
+	"       [--chunk-size N] [--json]\n"
 	"Reconciles the filings with a provider's full export (the formats of "
 	"filing\nimport): adds and updates filings, and marks revoked every "
 	"active filing whose\ndomain is missing from the feed or listed as "
-	"cancelled. Prints the plan and,\nunless --dry-run, applies it in one "
-	"transaction. Any bad row: nothing is\nwritten (exit 2). An empty feed "
-	"would revoke everything: refused (exit 3)\nunless --allow-empty.\n";
+	"cancelled. Prints the plan and,\nunless --dry-run, applies it in "
+	"transactions of --chunk-size changes (500),\neach re-checking its "
+	"filings: one changed since the plan is skipped. Any bad\nrow: nothing "
+	"is written (exit 2). A plan revoking more than --max-revoke\n(default "
+	"10% of the active filings, at least 5) is refused, nothing written\n"
+	"(exit 3); an empty feed is refused unless --allow-empty (which also "
+	"lifts the\nlimit when --max-revoke is not given).\n";
+
+/** Changes per transaction unless --chunk-size says otherwise. */
+#define SYNC_CHUNK_DEFAULT 500
 
 /** Sort context: comparing indexes by domain needs the arrays. */
 static const struct feed_entry *sort_feed;
@@ -59,10 +69,11 @@ sorted_index(size_t n, int (*cmp)(const void *, const void *))
 	return idx;
 }
 
-/** Append an item to the plan. */
+/** Append an item to the plan; seen is the filing now (NULL: none). */
 static void
 plan_add(struct sync_plan *plan, enum plan_kind kind, const char *domain,
-	const struct kvlist *fields, const char *reason)
+	const struct kvlist *fields, const char *reason,
+	const struct kvlist *seen)
 {
 	struct plan_item *p = realloc(plan->items,
 		(plan->count + 1) * sizeof(*p));
@@ -76,6 +87,10 @@ plan_add(struct sync_plan *plan, enum plan_kind kind, const char *domain,
 	p[plan->count].domain = xstrdup(domain);
 	kvlist_copy(&p[plan->count].fields, fields);
 	p[plan->count].reason = reason;
+	p[plan->count].seen_exists = seen != NULL;
+	if(seen != NULL)
+		kvlist_copy(&p[plan->count].seen, seen);
+	p[plan->count].state = PLAN_PENDING;
 	plan->count++;
 }
 
@@ -83,9 +98,11 @@ plan_add(struct sync_plan *plan, enum plan_kind kind, const char *domain,
 static int
 is_active(const struct kvlist *h)
 {
-	const char *s = kvlist_get(h, "status");
+	size_t len;
+	const char *s = kvlist_get_len(h, "status", &len);
 	enum filing_status st;
-	return s != NULL && filing_status_parse(s, strlen(s), &st) == 0 &&
+	/* with its length: "active" followed by a NUL is not active */
+	return s != NULL && filing_status_parse(s, len, &st) == 0 &&
 		st == FILING_ACTIVE;
 }
 
@@ -113,10 +130,10 @@ plan_existing(struct sync_plan *plan, const struct feed_entry *f,
 	else if(is_active(&c->hash) && st && strcmp(st, "revoked") == 0)
 		plan_add(plan, PLAN_REVOKE, f->domain, &f->fields,
 			f->cancelled ? "listed as cancelled in the feed" :
-			"revoked in the feed");
+			"revoked in the feed", &c->hash);
 	else
 		plan_add(plan, PLAN_UPDATE, f->domain, &f->fields,
-			"changed in the feed");
+			"changed in the feed", &c->hash);
 	kvlist_free(&merged);
 	kvlist_free(&a);
 }
@@ -149,12 +166,13 @@ sync_plan_compute(const struct feed_entry *feed, size_t nfeed,
 			strcmp(feed[fi[i]].domain, cur[ci[j]].domain);
 		if(cmp < 0) {
 			plan_add(plan, PLAN_ADD, feed[fi[i]].domain,
-				&feed[fi[i]].fields, "new in the feed");
+				&feed[fi[i]].fields, "new in the feed", NULL);
 			i++;
 		} else if(cmp > 0) {
 			if(is_active(&cur[ci[j]].hash))
 				plan_add(plan, PLAN_REVOKE, cur[ci[j]].domain,
-					&revoke, "missing from the feed");
+					&revoke, "missing from the feed",
+					&cur[ci[j]].hash);
 			j++;
 		} else {
 			plan_existing(plan, &feed[fi[i]], &cur[ci[j]]);
@@ -178,6 +196,7 @@ sync_plan_free(struct sync_plan *plan)
 	for(i = 0; i < plan->count; i++) {
 		free(plan->items[i].domain);
 		kvlist_free(&plan->items[i].fields);
+		kvlist_free(&plan->items[i].seen);
 	}
 	free(plan->items);
 	memset(plan, 0, sizeof(*plan));
@@ -190,6 +209,74 @@ sync_plan_count(const struct sync_plan *plan, enum plan_kind kind)
 	for(i = 0; i < plan->count; i++)
 		n += plan->items[i].kind == kind;
 	return n;
+}
+
+size_t
+sync_plan_deactivations(const struct sync_plan *plan)
+{
+	size_t i, n = 0;
+	for(i = 0; i < plan->count; i++) {
+		const struct plan_item *it = &plan->items[i];
+		struct kvlist after = { 0 };
+		size_t k;
+		if(it->kind == PLAN_REVOKE) {
+			n++;
+			continue;
+		}
+		if(it->kind != PLAN_UPDATE || !is_active(&it->seen))
+			continue;
+		kvlist_copy(&after, &it->seen);
+		for(k = 0; k < it->fields.count; k++)
+			kvlist_set_len(&after, it->fields.items[k].name,
+				it->fields.items[k].value,
+				it->fields.items[k].value_len);
+		n += !is_active(&after);
+		kvlist_free(&after);
+	}
+	return n;
+}
+
+size_t
+sync_plan_count_state(const struct sync_plan *plan, enum plan_state state)
+{
+	size_t i, n = 0;
+	for(i = 0; i < plan->count; i++)
+		n += plan->items[i].state == state;
+	return n;
+}
+
+int
+sync_revoke_limit(const char *spec, size_t active, size_t *limit)
+{
+	char *end;
+	unsigned long long v;
+	if(spec == NULL) {
+		*limit = active / 10 > SYNC_REVOKE_MIN ? active / 10 :
+			SYNC_REVOKE_MIN;
+		return 0;
+	}
+	if(*spec < '0' || *spec > '9')
+		return -1;
+	v = strtoull(spec, &end, 10);
+	if(*end == '%' && end[1] == 0 && v <= 100) {
+		/* a share of the active filings, rounded down */
+		*limit = (size_t)((unsigned long long)active * v / 100);
+		return 0;
+	}
+	if(*end != 0 || v > (unsigned long long)SIZE_MAX)
+		return -1;
+	*limit = (size_t)v;
+	return 0;
+}
+
+int
+sync_item_still_current(const struct plan_item *item,
+	const struct kvlist *now, int exists)
+{
+	if(!exists || !item->seen_exists)
+		return exists == item->seen_exists;
+	/* "updated" included: any write since the plan is a change */
+	return kvlist_equal(&item->seen, now);
 }
 
 /** Free feed entries. */
@@ -304,71 +391,160 @@ kind_name(enum plan_kind k)
 	return k == PLAN_ADD ? "add" : k == PLAN_UPDATE ? "update" : "revoke";
 }
 
-/** Print the plan. */
-static void
-print_plan(const struct sync_plan *plan, int json, int applied)
+/** Name of a plan state. */
+static const char *
+state_name(enum plan_state st)
 {
-	size_t i;
+	return st == PLAN_APPLIED ? "applied" : st == PLAN_SKIPPED ?
+		"skipped" : "pending";
+}
+
+/** Print the plan and what was applied of it. */
+static void
+print_plan(const struct sync_plan *plan, int json, int dry_run,
+	size_t transactions)
+{
+	size_t i, applied = sync_plan_count_state(plan, PLAN_APPLIED);
+	size_t skipped = sync_plan_count_state(plan, PLAN_SKIPPED);
 	if(json) {
-		struct strbuf sb = { 0 };
-		sb_printf(&sb, "{\"applied\":%s,\"unchanged\":%zu,"
-			"\"changes\":[", applied ? "true" : "false",
-			plan->unchanged);
+		json_t *obj = json_new_object(), *changes = json_new_array();
+		json_put(obj, "applied", json_boolean(!dry_run &&
+			applied == plan->count));
+		json_put(obj, "applied_changes", json_integer(
+			(json_int_t)applied));
+		json_put(obj, "skipped_changes", json_integer(
+			(json_int_t)skipped));
+		json_put(obj, "transactions", json_integer(
+			(json_int_t)transactions));
+		json_put(obj, "unchanged", json_integer(
+			(json_int_t)plan->unchanged));
 		for(i = 0; i < plan->count; i++) {
 			const struct plan_item *it = &plan->items[i];
-			sb_printf(&sb, "%s\n{\"action\":\"%s\",\"domain\":",
-				i ? "," : "", kind_name(it->kind));
-			sb_json_str(&sb, it->domain);
-			sb_puts(&sb, ",\"reason\":");
-			sb_json_str(&sb, it->reason);
-			sb_puts(&sb, ",\"fields\":");
-			kvlist_json(&sb, &it->fields);
-			sb_puts(&sb, "}");
+			json_t *c = json_new_object();
+			json_put(c, "action", json_str_or_null(
+				kind_name(it->kind)));
+			json_put(c, "domain", json_str_or_null(it->domain));
+			json_put(c, "reason", json_str_or_null(it->reason));
+			json_put(c, "fields", kvlist_to_json(&it->fields));
+			json_put(c, "state", json_str_or_null(
+				state_name(it->state)));
+			json_push(changes, c);
 		}
-		sb_puts(&sb, plan->count ? "\n]}" : "]}");
-		printf("%s\n", sb_str(&sb));
-		sb_free(&sb);
+		json_put(obj, "changes", changes);
+		json_print(obj);
 		return;
 	}
 	printf("sync plan: %zu to add, %zu to update, %zu to revoke, %zu "
 		"unchanged%s\n", sync_plan_count(plan, PLAN_ADD),
 		sync_plan_count(plan, PLAN_UPDATE),
 		sync_plan_count(plan, PLAN_REVOKE), plan->unchanged,
-		applied ? "" : " (dry run: nothing written)");
+		dry_run ? " (dry run: nothing written)" : "");
+	if(!dry_run)
+		printf("applied %zu of %zu changes in %zu transaction%s%s\n",
+			applied, plan->count, transactions,
+			transactions == 1 ? "" : "s", skipped ? "; skipped "
+			"the ones changed since the plan was made" : "");
 	for(i = 0; i < plan->count; i++) {
 		const struct plan_item *it = &plan->items[i];
-		const char *st = kvlist_get(&it->fields, "status");
-		printf("  %-6s %-32s %-9s %s\n", kind_name(it->kind),
-			it->domain, st ? st : "", it->reason);
+		char *st = kvlist_shown(&it->fields, "status", "");
+		printf("  %-6s %-32s %-9s %-8s %s\n", kind_name(it->kind),
+			it->domain, st, dry_run ? "" : state_name(it->state),
+			it->reason);
+		free(st);
 	}
 }
 
-/** Apply the plan in one transaction. @return CLI code. */
+/** What the re-check of one chunk needs: the chunk's plan items. */
+struct chunk_check {
+	/** the first item of the chunk */
+	struct plan_item *items;
+};
+
+/**
+ * store_apply's check: skip every operation whose filing changed since
+ * the plan was made (read under this chunk's WATCH, so a change after
+ * the read aborts the EXEC and the chunk is read and checked again).
+ */
 static int
-apply_plan(struct store *s, const struct sync_plan *plan)
+chunk_recheck(void *ctx, struct store_op *ops, size_t n, char *const *guards,
+	redisReply *const *replies, size_t nguards, char *err)
 {
-	struct store_op *ops = xmalloc((plan->count ? plan->count : 1) *
-		sizeof(*ops));
-	char now[32], err[STORE_ERR_MAX];
+	struct chunk_check *cc = ctx;
 	size_t i;
-	int rc;
-	snprintf(now, sizeof(now), "%lld", s->now);
-	for(i = 0; i < plan->count; i++) {
-		memset(&ops[i], 0, sizeof(ops[i]));
-		ops[i].kind = STORE_MERGE;
-		ops[i].key = store_key(s, "filing", plan->items[i].domain);
-		ops[i].action = plan->items[i].kind == PLAN_REVOKE ?
-			"sync.revoke" : plan->items[i].kind == PLAN_ADD ?
-			"sync.add" : "sync.update";
-		kvlist_copy(&ops[i].fields, &plan->items[i].fields);
-		kvlist_set(&ops[i].fields, "updated", now);
+	(void)guards;
+	(void)replies;
+	(void)nguards;
+	(void)err;
+	for(i = 0; i < n; i++) {
+		ops[i].skip = !sync_item_still_current(&cc->items[i],
+			&ops[i].old, ops[i].old_state == KEY_HASH);
+		cc->items[i].state = ops[i].skip ? PLAN_SKIPPED :
+			PLAN_APPLIED;
 	}
-	rc = store_apply(s, ops, plan->count, NULL, 0, NULL, NULL, err);
-	if(rc != CLI_OK)
-		cli_error("%s", err);
-	store_ops_free(ops, plan->count);
-	free(ops);
+	return CLI_OK;
+}
+
+/**
+ * Apply the plan, chunk changes a transaction.
+ * @param transactions: out, the transactions committed (a chunk whose
+ *	changes were all skipped commits none).
+ * @return CLI code (items' states say what was written).
+ */
+static int
+apply_plan(struct store *s, struct sync_plan *plan, size_t chunk,
+	size_t *transactions)
+{
+	char now[32], err[STORE_ERR_MAX];
+	size_t start, i;
+	int rc = CLI_OK;
+	snprintf(now, sizeof(now), "%lld", s->now);
+	*transactions = 0;
+	for(start = 0; rc == CLI_OK && start < plan->count; start += chunk) {
+		size_t n = plan->count - start < chunk ? plan->count - start :
+			chunk;
+		struct store_op *ops = xmalloc(n * sizeof(*ops));
+		struct chunk_check cc = { &plan->items[start] };
+		for(i = 0; i < n; i++) {
+			const struct plan_item *it = &plan->items[start + i];
+			memset(&ops[i], 0, sizeof(ops[i]));
+			ops[i].kind = STORE_MERGE;
+			ops[i].key = store_key(s, "filing", it->domain);
+			ops[i].action = it->kind == PLAN_REVOKE ?
+				"sync.revoke" : it->kind == PLAN_ADD ?
+				"sync.add" : "sync.update";
+			kvlist_copy(&ops[i].fields, &it->fields);
+			kvlist_set(&ops[i].fields, "updated", now);
+		}
+		rc = store_apply(s, ops, n, NULL, 0, chunk_recheck, &cc, err);
+		if(rc != CLI_OK) {
+			/* this chunk was not written */
+			for(i = 0; i < n; i++)
+				plan->items[start + i].state = PLAN_PENDING;
+			cli_error("%s (after %zu of %zu changes in %zu "
+				"transactions)", err, start, plan->count,
+				*transactions);
+		} else {
+			/* a chunk whose changes were all skipped wrote nothing */
+			for(i = 0; i < n; i++)
+				if(plan->items[start + i].state ==
+					PLAN_APPLIED)
+					break;
+			*transactions += i < n;
+		}
+		store_ops_free(ops, n);
+		free(ops);
+	}
 	return rc;
+}
+
+/** Active filings among the current ones. */
+static size_t
+count_active(const struct current_filing *cur, size_t n)
+{
+	size_t i, k = 0;
+	for(i = 0; i < n; i++)
+		k += is_active(&cur[i].hash);
+	return k;
 }
 
 /** Read and validate the feed. @return CLI code; entries in *feed. */
@@ -394,27 +570,55 @@ load_feed(const char *path, struct feed_entry **feed, size_t *n)
 	return rc;
 }
 
+/** Parse --chunk-size. @return 0 or -1. */
+static int
+parse_chunk(const char *text, size_t *out)
+{
+	char *end;
+	unsigned long v;
+	if(text == NULL) {
+		*out = SYNC_CHUNK_DEFAULT;
+		return 0;
+	}
+	if(*text < '0' || *text > '9')
+		return -1;
+	v = strtoul(text, &end, 10);
+	if(*end != 0 || v == 0 || v > 100000)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 int
 cmd_sync(struct cli *cli, int argc, char **argv)
 {
-	const char *path = NULL;
+	const char *path = NULL, *max_revoke = NULL, *chunk_text = NULL;
 	int dry_run = 0, allow_empty = 0;
 	const struct opt_spec specs[] = { { "feed", 1, &path, NULL },
 		{ "dry-run", 0, NULL, &dry_run },
 		{ "allow-empty", 0, NULL, &allow_empty },
+		{ "max-revoke", 1, &max_revoke, NULL },
+		{ "chunk-size", 1, &chunk_text, NULL },
 		{ NULL, 0, NULL, NULL } };
 	struct opts_pos pos;
 	struct feed_entry *feed = NULL;
 	struct current_filing *cur = NULL;
 	struct sync_plan plan;
 	struct store *s;
-	size_t nfeed = 0, ncur = 0;
+	size_t nfeed = 0, ncur = 0, limit, chunk, active, revokes;
+	size_t transactions = 0;
 	char err[STORE_ERR_MAX];
 	int rc = opts_parse(cli, argc - 1, argv + 1, specs, &pos, usage_sync);
 	if(rc != CLI_OK)
 		return rc == OPTS_HELP ? CLI_OK : rc;
 	if(path == NULL || pos.count != 0)
 		return usage_error(usage_sync, "sync needs --feed FILE");
+	if(sync_revoke_limit(max_revoke, 0, &limit) != 0)
+		return usage_error(usage_sync, "--max-revoke: a number or a "
+			"percentage (N or N%%)");
+	if(parse_chunk(chunk_text, &chunk) != 0)
+		return usage_error(usage_sync, "--chunk-size: a number from 1 "
+			"to 100000");
 	if((rc = load_feed(path, &feed, &nfeed)) != CLI_OK) {
 		feed_free(feed, nfeed);
 		return rc;
@@ -428,19 +632,31 @@ cmd_sync(struct cli *cli, int argc, char **argv)
 		return rc;
 	}
 	sync_plan_compute(feed, nfeed, cur, ncur, &plan);
-	if(nfeed == 0 && sync_plan_count(&plan, PLAN_REVOKE) > 0 &&
-		!allow_empty) {
+	active = count_active(cur, ncur);
+	revokes = sync_plan_deactivations(&plan);
+	if(allow_empty && max_revoke == NULL)
+		limit = active;
+	else
+		sync_revoke_limit(max_revoke, active, &limit);
+	if(nfeed == 0 && revokes > 0 && !allow_empty) {
 		cli_error("%s: the feed has no filings and would revoke all "
 			"%zu active ones: refused (use --allow-empty if that "
-			"is really meant)", path,
-			sync_plan_count(&plan, PLAN_REVOKE));
+			"is really meant)", path, revokes);
+		rc = CLI_REFUSED;
+	} else if(revokes > limit) {
+		cli_error("%s: the plan would revoke (or make not active) "
+			"%zu of the %zu active filings, more than the limit of %zu (%s): refused, "
+			"nothing written; a truncated feed? If the revocations "
+			"are meant, allow them with --max-revoke %zu (or a "
+			"percentage, N%%)", path, revokes, active, limit,
+			max_revoke ? "--max-revoke" : "by default 10% of the "
+			"active filings, at least 5", revokes);
 		rc = CLI_REFUSED;
 	} else if(dry_run) {
-		print_plan(&plan, cli->json, 0);
+		print_plan(&plan, cli->json, 1, 0);
 	} else {
-		rc = apply_plan(s, &plan);
-		if(rc == CLI_OK)
-			print_plan(&plan, cli->json, 1);
+		rc = apply_plan(s, &plan, chunk, &transactions);
+		print_plan(&plan, cli->json, 0, transactions);
 	}
 	sync_plan_free(&plan);
 	feed_free(feed, nfeed);

@@ -12,7 +12,12 @@
  *  - a feed row with status "cancelled" is written as "revoked";
  *  - an active filing whose domain is missing from the feed is revoked.
  * Revocations are the automated failover: they move mainland clients
- * offshore without anybody typing a command.
+ * offshore without anybody typing a command. So a plan that would revoke
+ * more than a limit (--max-revoke; by default 10% of the active filings,
+ * at least 5) is refused: a truncated export must not revoke the world.
+ * The plan is applied in chunks, each one transaction with its own WATCH,
+ * and each item is re-checked under that WATCH against the filing the
+ * plan was computed from: one changed since is skipped, never overwritten.
  */
 #ifndef CNROUTECTL_SYNC_FEED_H
 #define CNROUTECTL_SYNC_FEED_H
@@ -50,6 +55,16 @@ enum plan_kind {
 	PLAN_REVOKE
 };
 
+/** What became of one change when the plan was applied. */
+enum plan_state {
+	/** not written (dry run, refused, or an earlier chunk failed) */
+	PLAN_PENDING,
+	/** written */
+	PLAN_APPLIED,
+	/** the filing changed after the plan was made: left alone */
+	PLAN_SKIPPED
+};
+
 /** One change of the plan. */
 struct plan_item {
 	/** what */
@@ -60,6 +75,12 @@ struct plan_item {
 	struct kvlist fields;
 	/** why, for people (static text) */
 	const char *reason;
+	/** the filing the plan was computed from (empty for an add) */
+	struct kvlist seen;
+	/** 1 when the filing existed as a hash then */
+	int seen_exists;
+	/** what happened when applying */
+	enum plan_state state;
 };
 
 /** The plan. */
@@ -86,5 +107,40 @@ void sync_plan_free(struct sync_plan *plan);
 
 /** Count the items of a kind. */
 size_t sync_plan_count(const struct sync_plan *plan, enum plan_kind kind);
+
+/**
+ * The changes that take an active filing out of service: revocations, and
+ * updates to another status (a feed saying "pending"). These are what the
+ * revocation limit counts.
+ */
+size_t sync_plan_deactivations(const struct sync_plan *plan);
+
+/** Count the items in a state. */
+size_t sync_plan_count_state(const struct sync_plan *plan,
+	enum plan_state state);
+
+/** The default revocation limit: 10% of the active filings, at least
+ *  this many. */
+#define SYNC_REVOKE_MIN 5
+
+/**
+ * The most revocations a sync may make.
+ * @param spec: --max-revoke as given ("N" or "N%"), or NULL for the
+ *	default (10% of active, at least SYNC_REVOKE_MIN).
+ * @param active: active filings in Redis now.
+ * @param limit: out.
+ * @return 0, or -1 when spec is not a number or a percentage (0-100).
+ */
+int sync_revoke_limit(const char *spec, size_t active, size_t *limit);
+
+/**
+ * Whether a plan item may still be written: the filing read now (under
+ * WATCH) is the one the plan was computed from.
+ * @param now: the hash read now.
+ * @param exists: 1 when the key is a hash now.
+ * @return 1 if unchanged since the plan, 0 if someone changed it.
+ */
+int sync_item_still_current(const struct plan_item *item,
+	const struct kvlist *now, int exists);
 
 #endif /* CNROUTECTL_SYNC_FEED_H */

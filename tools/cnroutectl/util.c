@@ -1,5 +1,6 @@
 /*
- * util.c - dynamic strings, field lists, JSON string output, file reading.
+ * util.c - dynamic strings, field lists (binary-safe values), small text
+ * helpers, file reading.
  *
  * Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
  */
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "icp.h"
 
 /** Give up: a CLI out of memory cannot do anything useful. */
 static void
@@ -106,30 +108,6 @@ sb_printf(struct strbuf *sb, const char *format, ...)
 	free(p);
 }
 
-void
-sb_json_str(struct strbuf *sb, const char *text)
-{
-	const unsigned char *p;
-	sb_add(sb, "\"", 1);
-	for(p = (const unsigned char *)text; *p; p++) {
-		if(*p == '"' || *p == '\\') {
-			char esc[2] = { '\\', (char)*p };
-			sb_add(sb, esc, 2);
-		} else if(*p == '\n') {
-			sb_add(sb, "\\n", 2);
-		} else if(*p == '\t') {
-			sb_add(sb, "\\t", 2);
-		} else if(*p < 0x20 || *p == 0x7f) {
-			/* control bytes stay visible and cannot break lines */
-			sb_printf(sb, "\\u%04x", *p);
-		} else {
-			/* UTF-8 passes through: JSON is UTF-8 */
-			sb_add(sb, (const char *)p, 1);
-		}
-	}
-	sb_add(sb, "\"", 1);
-}
-
 const char *
 sb_str(const struct strbuf *sb)
 {
@@ -158,10 +136,19 @@ kvlist_find(const struct kvlist *l, const char *name)
 void
 kvlist_set(struct kvlist *l, const char *name, const char *value)
 {
+	kvlist_set_len(l, name, value, strlen(value));
+}
+
+void
+kvlist_set_len(struct kvlist *l, const char *name, const char *value,
+	size_t len)
+{
 	long i = kvlist_find(l, name);
+	char *copy = xstrndup(value, len);
 	if(i >= 0) {
 		free(l->items[i].value);
-		l->items[i].value = xstrdup(value);
+		l->items[i].value = copy;
+		l->items[i].value_len = len;
 		return;
 	}
 	if(l->count == l->cap) {
@@ -173,7 +160,8 @@ kvlist_set(struct kvlist *l, const char *name, const char *value)
 		l->cap = cap;
 	}
 	l->items[l->count].name = xstrdup(name);
-	l->items[l->count].value = xstrdup(value);
+	l->items[l->count].value = copy;
+	l->items[l->count].value_len = len;
 	l->count++;
 }
 
@@ -182,6 +170,16 @@ kvlist_get(const struct kvlist *l, const char *name)
 {
 	long i = kvlist_find(l, name);
 	return i >= 0 ? l->items[i].value : NULL;
+}
+
+const char *
+kvlist_get_len(const struct kvlist *l, const char *name, size_t *len)
+{
+	long i = kvlist_find(l, name);
+	if(i < 0)
+		return NULL;
+	*len = l->items[i].value_len;
+	return l->items[i].value;
 }
 
 int
@@ -204,7 +202,8 @@ kvlist_copy(struct kvlist *dst, const struct kvlist *src)
 	size_t i;
 	kvlist_free(dst);
 	for(i = 0; i < src->count; i++)
-		kvlist_set(dst, src->items[i].name, src->items[i].value);
+		kvlist_set_len(dst, src->items[i].name, src->items[i].value,
+			src->items[i].value_len);
 }
 
 /** qsort comparator of fields by name. */
@@ -229,30 +228,13 @@ kvlist_equal(const struct kvlist *a, const struct kvlist *b)
 	if(a->count != b->count)
 		return 0;
 	for(i = 0; i < a->count; i++) {
-		const char *v = kvlist_get(b, a->items[i].name);
-		if(v == NULL || strcmp(v, a->items[i].value) != 0)
+		size_t len;
+		const char *v = kvlist_get_len(b, a->items[i].name, &len);
+		if(v == NULL || len != a->items[i].value_len ||
+			memcmp(v, a->items[i].value, len) != 0)
 			return 0;
 	}
 	return 1;
-}
-
-void
-kvlist_json(struct strbuf *sb, const struct kvlist *l)
-{
-	struct kvlist sorted = { 0 };
-	size_t i;
-	kvlist_copy(&sorted, l);
-	kvlist_sort(&sorted);
-	sb_puts(sb, "{");
-	for(i = 0; i < sorted.count; i++) {
-		if(i)
-			sb_puts(sb, ",");
-		sb_json_str(sb, sorted.items[i].name);
-		sb_puts(sb, ":");
-		sb_json_str(sb, sorted.items[i].value);
-	}
-	sb_puts(sb, "}");
-	kvlist_free(&sorted);
 }
 
 void
@@ -266,6 +248,69 @@ kvlist_free(struct kvlist *l)
 	free(l->items);
 	l->items = NULL;
 	l->count = l->cap = 0;
+}
+
+int
+char_is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+int
+text_is_blank(const char *text)
+{
+	if(text == NULL)
+		return 1;
+	for(; *text; text++)
+		if(*text != ' ' && *text != '\t')
+			return 0;
+	return 1;
+}
+
+void
+text_trim(const char **s, size_t *len)
+{
+	while(*len > 0 && char_is_blank(**s)) {
+		(*s)++;
+		(*len)--;
+	}
+	while(*len > 0 && char_is_blank((*s)[*len - 1]))
+		(*len)--;
+}
+
+char *
+text_escape(const char *text, size_t len)
+{
+	struct strbuf sb = { 0 };
+	const unsigned char *p = (const unsigned char *)text;
+	size_t i = 0;
+	sb_add(&sb, "", 0);
+	while(i < len) {
+		uint32_t cp;
+		size_t n = utf8_decode(p + i, len - i, &cp);
+		if(p[i] == '\\') {
+			sb_add(&sb, "\\\\", 2);
+			i++;
+		} else if(n == 0 || cp < 0x20 || cp == 0x7f ||
+			(cp >= 0x80 && cp < 0xa0)) {
+			/* not text, or a control: visible, and it cannot
+			 * break a line or a terminal */
+			sb_printf(&sb, "\\x%02x", p[i]);
+			i++;
+		} else {
+			sb_add(&sb, text + i, n);
+			i += n;
+		}
+	}
+	return sb.s;
+}
+
+char *
+kvlist_shown(const struct kvlist *l, const char *name, const char *absent)
+{
+	size_t len;
+	const char *v = kvlist_get_len(l, name, &len);
+	return v ? text_escape(v, len) : xstrdup(absent);
 }
 
 char *

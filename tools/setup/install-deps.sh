@@ -10,7 +10,7 @@ set -eu
 PACKAGES="
 gcc make pkg-config dpkg-dev bison flex ca-certificates
 libhiredis-dev libmaxminddb-dev libldns-dev libevent-dev libssl-dev
-libexpat1-dev libnghttp2-dev libcmocka-dev libidn2-dev libpsl-dev publicsuffix zlib1g-dev
+libexpat1-dev libnghttp2-dev libcmocka-dev libidn2-dev libpsl-dev publicsuffix zlib1g-dev libjansson-dev
 redis-server redis-tools nsd dnsutils knot-dnsutils mmdb-bin
 prometheus
 nodejs npm
