@@ -83,7 +83,8 @@ struct cnroute_stats {
 	atomic_ullong full_syncs;
 	/** keyspace notifications received */
 	atomic_ullong notifications;
-	/** changes committed to the table from notifications */
+	/** changes committed to the table from change notices (client
+	 *  tracking or keyspace notifications) */
 	atomic_ullong changes;
 	/** records that could not be parsed and were skipped */
 	atomic_ullong records_skipped;

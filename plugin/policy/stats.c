@@ -168,10 +168,11 @@ stats_metrics(struct metrics_writer *w, const struct stats_metrics_arg *a)
 		"Full reconciliations with Redis completed.",
 		(double)t->full_syncs) ||
 		metric_one(w, "cnroute_notifications_total", METRICS_COUNTER,
-		"Keyspace notifications received from Redis.",
+		"Change notices received from Redis (tracking invalidations "
+		"or keyspace notifications), per key.",
 		(double)t->notifications) ||
 		metric_one(w, "cnroute_changes_total", METRICS_COUNTER,
-		"Changes applied to the table from notifications.",
+		"Changes applied to the table from change notices.",
 		(double)t->changes) ||
 		metric_one(w, "cnroute_redis_up", METRICS_GAUGE,
 		"1 while the connection to Redis works.",
