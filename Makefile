@@ -56,7 +56,7 @@ MODULE     := $(BUILD)/cnroute.so
 MODULE_LIBS := -lhiredis -lmaxminddb -lidn2 -lpsl -lz -lanl -lpthread
 
 .PHONY: all deps unbound geoip module module-asan cli unit test test-unit test-asan test-fuzz \
-	fuzz-run test-integration test-integration-asan run bench bench-icount clean distclean
+	fuzz-run test-integration test-integration-asan run bench bench-icount clean distclean version
 .DELETE_ON_ERROR:
 
 all: module $(CLI_TARGET) unit
@@ -242,6 +242,12 @@ bench: $(MODULE) $(UNBOUND) $(GEOIP_DBS)
 bench-icount: $(MODULE) $(UNBOUND) $(GEOIP_DBS)
 	tools/setup/install-deps.sh --bench
 	tests/bench/icount.sh
+
+# The release: defined once, in include/cnroute/version.h (packages take it
+# from here; cnroutectl --version and cnroute_build_info print it).
+VERSION := $(shell sed -n 's/^\#define CNROUTE_VERSION "\(.*\)"/\1/p' include/cnroute/version.h)
+version:
+	@echo $(VERSION)
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/tests $(BUILD)/asan $(MODULE) $(CLI)

@@ -105,10 +105,14 @@ struct cnroute_conf {
 	/** after Redis has been unreachable this many seconds, the table is
 	 *  stale and nobody gets the CN pool; 0 keeps the table forever */
 	uint32_t max_stale;
-	/** file the module writes its counters to every second, or NULL */
+	/** deprecated: file the counters are written to every second as
+	 *  "name=value" lines (names frozen), or NULL; see metrics_file */
 	char *stats_file;
 	/** file the table is saved to and started from, or NULL (off) */
 	char *snapshot_file;
+	/** file the metrics are written to every second in the Prometheus
+	 *  text format (node_exporter's textfile collector), or NULL */
+	char *metrics_file;
 };
 
 /** Fill conf with the defaults (geoip_db stays NULL: it is required). */

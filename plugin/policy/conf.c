@@ -566,6 +566,7 @@ enum conf_key {
 	KEY_REDIS_SENTINEL_MASTER,
 	KEY_FLEET_STATUS,
 	KEY_FLEET_RESOLVERS,
+	KEY_METRICS_FILE,
 	KEY_COUNT
 };
 
@@ -576,7 +577,7 @@ static const char *const key_names[KEY_COUNT] = {
 	"answer-ttl-max", "resync-interval", "max-stale", "stats-file",
 	"snapshot-file", "redis-user", "redis-notify-config",
 	"redis-primary", "redis-sentinel", "redis-sentinel-master",
-	"fleet-status", "fleet-resolvers"
+	"fleet-status", "fleet-resolvers", "metrics-file"
 };
 
 /** Apply one key's value to conf. @return 0 or -1 with ctx->err set. */
@@ -672,6 +673,8 @@ apply_key(const struct conf_ctx *ctx, enum conf_key key, const char *value,
 		return parse_server_list(ctx, value, 53, 0,
 			conf->fleet_resolvers, CONF_MAX_RESOLVERS,
 			&conf->fleet_resolver_count);
+	case KEY_METRICS_FILE:
+		return parse_path(ctx, value, &conf->metrics_file);
 	case KEY_COUNT:
 		break;
 	}
@@ -741,6 +744,7 @@ conf_free(struct cnroute_conf *conf)
 	free(conf->geoip_field);
 	free(conf->stats_file);
 	free(conf->snapshot_file);
+	free(conf->metrics_file);
 	conf->redis_host = NULL;
 	conf->redis_unix = NULL;
 	conf->redis_password_file = NULL;
@@ -750,6 +754,7 @@ conf_free(struct cnroute_conf *conf)
 	conf->geoip_field = NULL;
 	conf->stats_file = NULL;
 	conf->snapshot_file = NULL;
+	conf->metrics_file = NULL;
 }
 
 /**

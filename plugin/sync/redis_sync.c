@@ -188,9 +188,22 @@ struct sync_run {
 	int snapshot_failing;
 	/** when the stats file is due (monotonic ms) */
 	uint64_t next_stats;
+	/** when the oldest notice in pending reached the thread (monotonic
+	 *  ns): the change-apply histogram counts from it */
+	uint64_t pending_since_ns;
 };
 
 static void sync_write_stats(struct sync_run *run);
+
+/** Nanoseconds on the monotonic clock. */
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /** Milliseconds on the monotonic clock. */
 static uint64_t
@@ -1034,6 +1047,10 @@ sync_drain_notifications(struct sync_run *run, int read_socket, char *err,
 			return 0;
 		sync_heard(run);
 		reply = r;
+		/* a change notice (tracking or keyspace) reached us: the
+		 * change-apply histogram counts from the first one queued */
+		if(run->pending.count == 0)
+			run->pending_since_ns = now_ns();
 		if(sync_take_invalidation(run, reply)) {
 			freeReplyObject(reply);
 			continue;
@@ -1124,6 +1141,7 @@ sync_apply_pending(struct sync_run *run, char *err, size_t err_size)
 {
 	struct steering_writer nw;
 	size_t done = 0;
+	long changed;
 
 	if(run->pending.count == 0)
 		return CONN_OK;
@@ -1145,8 +1163,13 @@ sync_apply_pending(struct sync_run *run, char *err, size_t err_size)
 		}
 		done += n;
 	}
+	changed = sync_commit(run, &nw);
+	/* from here on the table serves every key of the batch */
+	if(changed > 0)
+		atomic_fetch_add(&run->sync->stats->changes, (uint64_t)changed);
+	stats_observe_apply(run->sync->stats, (double)(now_ns() -
+		run->pending_since_ns) / 1e9, run->pending.count);
 	pending_clear(&run->pending);
-	(void)sync_commit(run, &nw);
 	return CONN_OK;
 }
 
@@ -1264,6 +1287,8 @@ sync_write_snapshot(struct sync_run *run)
 			"again", conf->snapshot_file);
 	run->snapshot_failing = 0;
 	run->snapshot_written = now_ms();
+	atomic_store(&run->sync->stats->snapshot_time,
+		atomic_load(&run->sync->data_time));
 	cnroute_log(CNROUTE_LOG_DEBUG, "snapshot-file %s written in %llu ms",
 		conf->snapshot_file, (unsigned long long)(now_ms() - start));
 }
@@ -1355,17 +1380,26 @@ sync_full(struct sync_run *run, char *err, size_t err_size)
 	return sync_apply_pending(run, err, err_size);
 }
 
-/** Write the stats file, if one is configured. */
+/** Write the metrics file and the stats file, those configured. */
 static void
 sync_write_stats(struct sync_run *run)
 {
 	size_t filings, routes;
+	struct stats_totals t;
 	const char *path = run->sync->conf->stats_file;
-	static int warned;
-	if(!path)
+	const char *metrics = run->sync->conf->metrics_file;
+	static int warned, metrics_warned;
+	if(!path && !metrics)
 		return;
 	steering_table_counts(run->sync->table, &filings, &routes);
-	if(stats_write(run->sync->stats, filings, routes, path) != 0) {
+	stats_sum(run->sync->stats, filings, routes, &t);
+	if(metrics && stats_write_metrics(run->sync->stats, &t, metrics) != 0) {
+		if(!metrics_warned)
+			cnroute_log(CNROUTE_LOG_WARNING, "cannot write "
+				"metrics-file %s: %s", metrics, strerror(errno));
+		metrics_warned = 1;
+	}
+	if(path && stats_write(&t, path) != 0) {
 		if(!warned)
 			cnroute_log(CNROUTE_LOG_WARNING, "cannot write "
 				"stats-file %s: %s", path, strerror(errno));

@@ -57,7 +57,7 @@ chain_decide(struct module_qstate *qstate, struct cnroute_env *ce,
 		cq->chase, cq->chase_len, qstate->qinfo.qtype,
 		ce->conf.answer_ttl_max, cnroute_locate_client, &lc,
 		cnroute_region_alloc, qstate->region, d) != 0)
-		STATS_INC(&ce->stats, fail_closed);
+		STATS_WORKER_INC(cnroute_stats_slot(ce, qstate), fail_closed);
 }
 
 /** Account for a managed name's decision in the answer. */
@@ -65,7 +65,8 @@ static void
 chain_note(struct module_qstate *qstate, struct cnroute_env *ce,
 	struct cnroute_qstate *cq, const struct steering_decision *d)
 {
-	cnroute_count(ce, d);
+	if(!cq->steered)
+		cnroute_count(ce, qstate, d); /* the answer's first decision */
 	cq->steps++;
 	if(!cq->steered || d->ttl < cq->ttl)
 		cq->ttl = d->ttl;

@@ -132,6 +132,7 @@ cnroute_start_from_snapshot(struct cnroute_env *ce, const char *conf_path)
 	/* answers the worker caches from now on are decided from the
 	 * snapshot; the first load from Redis may manage more names */
 	atomic_store(&ce->cached_before_load, 1);
+	atomic_store(&ce->stats.snapshot_time, info.read_time);
 	if(ce->conf.max_stale && (int64_t)time(NULL) - info.read_time >
 		(int64_t)ce->conf.max_stale)
 		atomic_store(&ce->stats.stale, 1);
@@ -197,6 +198,7 @@ cnroute_env_free(struct cnroute_env *ce, struct dynlibmod_env *de, int id)
 	redis_sync_stop(&ce->sync);
 	if(ce->table_ready)
 		cnroute_keep_table(ce);
+	stats_free_workers(&ce->stats);
 	cnroute_doorbell_close(ce);
 	pthread_mutex_destroy(&ce->purge_lock);
 	/* the callback's argument is ce: take it out before ce goes */
@@ -247,6 +249,18 @@ init(struct module_env *env, int id)
 		return 0;
 	}
 	ce->table_ready = 1;
+	/* a counter slot per worker thread: nothing the workers write on
+	 * the query path is shared */
+	if(stats_init_workers(&ce->stats, (unsigned)env->cfg->num_threads)
+		!= 0) {
+		log_err("cnroute: out of memory");
+		cnroute_env_free(ce, de, id);
+		return 0;
+	}
+	ce->stats.unbound_version = PACKAGE_VERSION;
+	if(ce->conf.stats_file)
+		log_warn("cnroute: %s: stats-file is deprecated and will go "
+			"in a later release; use metrics-file", path);
 	/* The ECS option is not registered: registering it with
 	 * no_aggregation would keep every ECS query, managed or not, out of
 	 * mesh aggregation. Managed states that wait are made unique one by
@@ -325,11 +339,13 @@ cnroute_locate_client(void *arg)
 	int family;
 	if(atomic_load_explicit(&lc->ce->stats.stale, memory_order_relaxed)) {
 		/* fail closed: the table may miss a revocation */
-		STATS_INC(&lc->ce->stats, fail_closed);
+		STATS_WORKER_INC(cnroute_stats_slot(lc->ce, lc->qstate),
+			fail_closed);
 		return 0;
 	}
 	if(r && r->next) {
-		STATS_INC(&lc->ce->stats, fail_closed);
+		STATS_WORKER_INC(cnroute_stats_slot(lc->ce, lc->qstate),
+			fail_closed);
 		return 0;
 	}
 	if(lc->cq->has_ecs) {
@@ -464,15 +480,16 @@ cnroute_pass(struct module_qstate *qstate, int id, struct cnroute_qstate *cq)
 }
 
 void
-cnroute_count(struct cnroute_env *ce, const struct steering_decision *d)
+cnroute_count(struct cnroute_env *ce, struct module_qstate *qstate,
+	const struct steering_decision *d)
 {
-	STATS_INC(&ce->stats, queries_managed);
+	struct stats_worker *slot = cnroute_stats_slot(ce, qstate);
 	if(d->action == STEER_RESOLVE)
-		STATS_INC(&ce->stats, answers_resolved);
+		STATS_WORKER_INC(slot, answers[STATS_POOL_RESOLVED]);
 	else if(d->pool == STEER_POOL_CN)
-		STATS_INC(&ce->stats, answers_cn);
+		STATS_WORKER_INC(slot, answers[STATS_POOL_CN]);
 	else
-		STATS_INC(&ce->stats, answers_offshore);
+		STATS_WORKER_INC(slot, answers[STATS_POOL_OFFSHORE]);
 }
 
 /** A new query (or a state that is new to us): decide and answer, wait,
@@ -506,7 +523,7 @@ cnroute_new_query(struct module_qstate *qstate, int id,
 		return;
 	}
 	if(cnroute_read_ecs(qstate, ce, cq) != 0) {
-		STATS_INC(&ce->stats, ecs_formerr);
+		STATS_WORKER_INC(cnroute_stats_slot(ce, qstate), ecs_formerr);
 		cnroute_error(qstate, id, LDNS_RCODE_FORMERR);
 		return;
 	}
@@ -523,7 +540,7 @@ cnroute_new_query(struct module_qstate *qstate, int id,
 		 * name is resolved as if unmanaged (never the CN pool), and
 		 * what gets cached meanwhile is purged when the first load is
 		 * committed. */
-		STATS_INC(&ce->stats, fail_closed);
+		STATS_WORKER_INC(cnroute_stats_slot(ce, qstate), fail_closed);
 		atomic_store(&ce->cached_before_load, 1);
 		cnroute_pass(qstate, id, cq);
 		return;
@@ -536,13 +553,13 @@ cnroute_new_query(struct module_qstate *qstate, int id,
 		cnroute_locate_client, &lc, cnroute_region_alloc,
 		qstate->region, &d) != 0) {
 		/* out of memory copying the pool: fail closed */
-		STATS_INC(&ce->stats, fail_closed);
+		STATS_WORKER_INC(cnroute_stats_slot(ce, qstate), fail_closed);
 	}
 	if(d.action == STEER_UNMANAGED) {
 		cnroute_pass(qstate, id, cq);
 		return;
 	}
-	cnroute_count(ce, &d);
+	cnroute_count(ce, qstate, &d);
 	cq->steered = 1;
 	cq->region_dependent = d.region_dependent;
 	cq->ttl = d.ttl;

@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
+#include "daemon/worker.h"
 #include "util/module.h"
 #include "cnroute/conf.h"
 #include "cnroute/ecs.h"
@@ -160,8 +161,15 @@ struct cnroute_locate {
 /** Allocator handed to the policy: the query's region. */
 void *cnroute_region_alloc(void *ctx, size_t size);
 
-/** Count a decision by pool (and as a managed query). */
-void cnroute_count(struct cnroute_env *ce, const struct steering_decision *d);
+/** Count an answer by the pool of its first decision, in the worker's
+ *  own slot. */
+void cnroute_count(struct cnroute_env *ce, struct module_qstate *qstate,
+	const struct steering_decision *d);
+
+/** The counter slot of the worker thread running qstate (each worker
+ *  has its own module_env, whose worker knows its thread number). */
+#define cnroute_stats_slot(ce, qstate) stats_worker_slot(&(ce)->stats, \
+	(unsigned)((struct worker *)(qstate)->env->worker)->thread_num)
 
 /** Take this query's mesh state out of aggregation (see the .c). */
 void cnroute_make_unique(struct module_qstate *qstate);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "cli.h"
 #include "commands.h"
+#include "cnroute/version.h"
 
 /** Top-level usage. */
 static const char usage_main[] =
@@ -27,11 +28,13 @@ static const char usage_main[] =
 	"  audit [--since TIME] [--domain D]           the change history\n"
 	"  probe NAME --server ADDR[:PORT] --client ADDR[/LEN]  ask a resolver\n"
 	"  fleet status|wait [--resolver ADDR[:PORT] ...]    every resolver\n"
+	"  stats                     the module's metrics-file, for a person\n"
 	"\n"
-	"Options: -c FILE (cnroute.conf; default $CNROUTE_CONF, else "
+	"Options: --version\n"
+	"         -c FILE (cnroute.conf; default $CNROUTE_CONF, else "
 	CNROUTE_CONF_DEFAULT ")\n"
 	"         --json (machine-readable output of list, show, explain, "
-	"check, audit,\n         sync --dry-run, probe, fleet)\n"
+	"check, audit,\n         sync --dry-run, probe, fleet, stats)\n"
 	"Exit codes: 0 ok, 1 usage, 2 invalid input, 3 refused by a rule, "
 	"4 Redis unreachable,\n            5 a resolver of the fleet not fine.\n";
 
@@ -48,7 +51,7 @@ static const struct command commands[] = {
 	{ "filing", cmd_filing }, { "route", cmd_route },
 	{ "explain", cmd_explain }, { "check", cmd_check },
 	{ "sync", cmd_sync }, { "audit", cmd_audit }, { "probe", cmd_probe },
-	{ "fleet", cmd_fleet },
+	{ "fleet", cmd_fleet }, { "stats", cmd_stats },
 	{ NULL, NULL }
 };
 
@@ -64,6 +67,9 @@ global_options(struct cli *cli, int argc, char **argv, int *i)
 		const char *a = argv[*i];
 		if(strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(usage_main, stdout);
+			return OPTS_HELP;
+		} else if(strcmp(a, "--version") == 0) {
+			printf("cnroutectl %s\n", CNROUTE_VERSION);
 			return OPTS_HELP;
 		} else if(strcmp(a, "--json") == 0) {
 			cli->json = 1;

@@ -76,5 +76,7 @@ int cmd_audit(struct cli *cli, int argc, char **argv);
 int cmd_probe(struct cli *cli, int argc, char **argv);
 /** fleet status|wait [--resolver ADDR[:PORT] ...] */
 int cmd_fleet(struct cli *cli, int argc, char **argv);
+/** stats [--json] */
+int cmd_stats(struct cli *cli, int argc, char **argv);
 
 #endif /* CNROUTECTL_COMMANDS_H */

@@ -12,6 +12,7 @@ gcc make pkg-config dpkg-dev bison flex ca-certificates
 libhiredis-dev libmaxminddb-dev libldns-dev libevent-dev libssl-dev
 libexpat1-dev libnghttp2-dev libcmocka-dev libidn2-dev libpsl-dev publicsuffix zlib1g-dev libjansson-dev
 redis-server redis-tools nsd dnsutils knot-dnsutils mmdb-bin
+prometheus
 nodejs npm
 "
 if [ "${1:-}" = "--bench" ]; then
@@ -41,7 +42,8 @@ $SUDO apt-get update -q >/dev/null
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing >/dev/null
 # redis and nsd are started by the tests themselves, on their own ports;
 # the packaged services are not needed and must not hold the default ports.
-for svc in redis-server nsd; do
+# prometheus is there for its promtool (the metrics tests), not its server.
+for svc in redis-server nsd prometheus; do
 	$SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
 done
 exit 0
