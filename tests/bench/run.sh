@@ -633,7 +633,7 @@ if ! skipped startup; then
 	wait_until 60000 big_answers big || die "no answer from the snapshot"
 	SNAP_MS=$(($(now_ms) - t0))
 	SNAP_RSS=$(awk '/VmRSS/ {print $2}' "/proc/${UB_PID[big]}/status")
-	SNAP_LOG=$(grep -o 'started from .*' "${UB_DIR[big]}/unbound.log" | head -1)
+	SNAP_LOG=$(grep -o 'started from .*' "${UB_DIR[big]}/unbound.log" | tail -1)
 	echo "   steering from the snapshot after $SNAP_MS ms, VmRSS $SNAP_RSS kB ($SNAP_LOG)" >&2
 	kill_pid "${UB_PID[big]}"
 
