@@ -84,6 +84,9 @@ struct geoip_cache_entry {
 struct geoip_cache {
 	/** the entries */
 	struct geoip_cache_entry entries[GEOIP_CACHE_SIZE];
+	/** lookups answered from the cache, and from the database (the
+	 *  owning thread's; the module publishes them as metrics) */
+	uint64_t hits, misses;
 };
 
 /**

@@ -48,12 +48,23 @@ struct stats_worker {
 	atomic_ullong fail_closed;
 	/** queries refused with FORMERR for a malformed ECS option */
 	atomic_ullong ecs_formerr;
+	/** the thread's decision cache: answers from it, decisions made
+	 *  from the table (copied from struct steering_cache) */
+	atomic_ullong decision_hits, decision_misses;
+	/** the thread's GeoIP cache: lookups from it, from the database
+	 *  (copied from struct geoip_cache) */
+	atomic_ullong geoip_hits, geoip_misses;
 };
 
 /** Add one to a counter of a worker's own slot (that worker only). */
 #define STATS_WORKER_INC(slot, field) \
 	atomic_store_explicit(&(slot)->field, atomic_load_explicit( \
 		&(slot)->field, memory_order_relaxed) + 1, memory_order_relaxed)
+
+/** Set a counter of a worker's own slot to a value the worker keeps
+ *  (that worker only). */
+#define STATS_WORKER_PUT(slot, field, value) \
+	atomic_store_explicit(&(slot)->field, (value), memory_order_relaxed)
 
 /** Upper bounds, seconds, of the change-apply histogram's buckets. */
 #define STATS_APPLY_BOUNDS { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, \
@@ -115,6 +126,8 @@ struct stats_totals {
 	int64_t last_full_sync, snapshot_time;
 	/** the workers' slots summed */
 	uint64_t answers[STATS_POOL_COUNT], fail_closed, ecs_formerr;
+	/** the workers' caches summed */
+	uint64_t decision_hits, decision_misses, geoip_hits, geoip_misses;
 	/** table sizes */
 	uint64_t filings, routes;
 };

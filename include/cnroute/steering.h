@@ -254,6 +254,9 @@ struct steering_cache_entry {
 struct steering_cache {
 	/** the sets, two entries each, the most recently filled first */
 	struct steering_cache_entry sets[STEERING_CACHE_SETS][2];
+	/** decisions answered from the cache, and decided from the table
+	 *  (the owning thread's; the module publishes them as metrics) */
+	uint64_t hits, misses;
 };
 
 /**

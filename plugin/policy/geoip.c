@@ -185,9 +185,11 @@ geoip_locate_cached(const struct geoip *g, struct geoip_cache *cache,
 	e = &cache->entries[geoip_cache_index(family, addr)];
 	if(e->db_id == g->id && e->family == family &&
 		memcmp(e->addr, addr, len) == 0) {
+		cache->hits++;
 		*loc = e->loc;
 		return 0;
 	}
+	cache->misses++;
 	r = geoip_locate(g, family, addr, loc);
 	if(r == 0) {
 		e->db_id = g->id;

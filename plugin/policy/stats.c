@@ -71,6 +71,10 @@ stats_sum(const struct cnroute_stats *stats, uint64_t filings,
 			t->answers[p] += STATS_GET(&s->answers[p]);
 		t->fail_closed += STATS_GET(&s->fail_closed);
 		t->ecs_formerr += STATS_GET(&s->ecs_formerr);
+		t->decision_hits += STATS_GET(&s->decision_hits);
+		t->decision_misses += STATS_GET(&s->decision_misses);
+		t->geoip_hits += STATS_GET(&s->geoip_hits);
+		t->geoip_misses += STATS_GET(&s->geoip_misses);
 	}
 	t->filings = filings;
 	t->routes = routes;
@@ -161,6 +165,19 @@ stats_metrics(struct metrics_writer *w, const struct stats_metrics_arg *a)
 		metric_one(w, "cnroute_ecs_formerr_total", METRICS_COUNTER,
 		"Queries refused with FORMERR for a malformed ECS option.",
 		(double)t->ecs_formerr) ||
+		metric_one(w, "cnroute_decision_cache_hits_total",
+		METRICS_COUNTER, "Steering decisions answered from the worker "
+		"threads' decision caches.", (double)t->decision_hits) ||
+		metric_one(w, "cnroute_decision_cache_misses_total",
+		METRICS_COUNTER, "Steering decisions made from the table (not "
+		"in the decision cache, or the table changed).",
+		(double)t->decision_misses) ||
+		metric_one(w, "cnroute_geoip_cache_hits_total", METRICS_COUNTER,
+		"Client locations answered from the worker threads' GeoIP "
+		"caches.", (double)t->geoip_hits) ||
+		metric_one(w, "cnroute_geoip_cache_misses_total",
+		METRICS_COUNTER, "Client locations looked up in the GeoIP "
+		"database.", (double)t->geoip_misses) ||
 		metric_one(w, "cnroute_redis_errors_total", METRICS_COUNTER,
 		"Redis connection losses and failed connection attempts.",
 		(double)t->redis_errors) ||

@@ -683,9 +683,11 @@ steering_table_answer_cached(struct steering_table *st,
 	if(candidates_hash(&c, qname, qname_len) != 0)
 		return 0;
 	if(qname_len > STEERING_CACHE_NAME_MAX ||
-		(qtype != STEER_TYPE_A && qtype != STEER_TYPE_AAAA))
+		(qtype != STEER_TYPE_A && qtype != STEER_TYPE_AAAA)) {
+		cache->misses++;
 		return decide(st, &c, qname, qname_len, qtype, ttl_max,
 			region, region_ctx, alloc, alloc_ctx, 0, NULL, NULL, d);
+	}
 	hash = c.hash[0];
 	set = cache->sets[hash & (STEERING_CACHE_SETS - 1)];
 	/* Acquire: pairs with table_changed; an entry of this version was
@@ -695,10 +697,13 @@ steering_table_answer_cached(struct steering_table *st,
 		const struct steering_cache_entry *e = &set[i];
 		if(e->version == version && e->hash == hash &&
 			e->qtype == qtype && e->name_len == qname_len &&
-			memcmp(e->name, qname, qname_len) == 0)
+			memcmp(e->name, qname, qname_len) == 0) {
+			cache->hits++;
 			return answer_from_entry(e, ttl_max, region,
 				region_ctx, alloc, alloc_ctx, d);
+		}
 	}
+	cache->misses++;
 	fresh.version = 0;
 	r = decide(st, &c, qname, qname_len, qtype, ttl_max, region,
 		region_ctx, alloc, alloc_ctx, 0, NULL, &fresh, d);

@@ -320,6 +320,32 @@ static __thread struct geoip_cache cnroute_geoip_cache;
 static __thread struct steering_cache cnroute_steering_cache;
 
 /**
+ * Copy this thread's GeoIP cache counters into its stats slot (a plain
+ * store into the thread's own cache line; the sync thread sums them).
+ */
+static void
+cnroute_publish_geoip_cache(struct cnroute_env *ce,
+	struct module_qstate *qstate)
+{
+	struct stats_worker *slot = cnroute_stats_slot(ce, qstate);
+
+	STATS_WORKER_PUT(slot, geoip_hits, cnroute_geoip_cache.hits);
+	STATS_WORKER_PUT(slot, geoip_misses, cnroute_geoip_cache.misses);
+}
+
+/** The same for this thread's decision cache. */
+static void
+cnroute_publish_decision_cache(struct cnroute_env *ce,
+	struct module_qstate *qstate)
+{
+	struct stats_worker *slot = cnroute_stats_slot(ce, qstate);
+
+	STATS_WORKER_PUT(slot, decision_hits, cnroute_steering_cache.hits);
+	STATS_WORKER_PUT(slot, decision_misses,
+		cnroute_steering_cache.misses);
+}
+
+/**
  * Region callback for the policy: locate the client by its ECS subnet or
  * its address and say whether it is mainland. Records the network's
  * prefix as the ECS scope. A query with no client (prefetch, internal)
@@ -379,6 +405,7 @@ cnroute_locate_client(void *arg)
 	}
 	geoip_locate_cached(lc->ce->geoip, &cnroute_geoip_cache, family, addr,
 		&loc);
+	cnroute_publish_geoip_cache(lc->ce, lc->qstate);
 	lc->cq->ecs_scope = (uint8_t)loc.prefix;
 	return loc.found && conf_is_mainland(&lc->ce->conf, loc.country, 2);
 }
@@ -555,6 +582,7 @@ cnroute_new_query(struct module_qstate *qstate, int id,
 		/* out of memory copying the pool: fail closed */
 		STATS_WORKER_INC(cnroute_stats_slot(ce, qstate), fail_closed);
 	}
+	cnroute_publish_decision_cache(ce, qstate);
 	if(d.action == STEER_UNMANAGED) {
 		cnroute_pass(qstate, id, cq);
 		return;

@@ -44,6 +44,8 @@ assert_ge "full syncs counted" 1 "$(metric cnroute_full_syncs_total)"
 
 cn0=$(metric cnroute_answers_total 'pool="cn"')
 off0=$(metric cnroute_answers_total 'pool="offshore"')
+dh0=$(metric cnroute_decision_cache_hits_total) dm0=$(metric cnroute_decision_cache_misses_total)
+gh0=$(metric cnroute_geoip_cache_hits_total) gm0=$(metric cnroute_geoip_cache_misses_total)
 N=7 M=5
 for ((i = 0; i < N; i++)); do q --ecs 1.0.1.0/24 www.mt.example.com A; done
 assert_res "mainland client: cn pool" "$(res NOERROR A:192.0.2.70)"
@@ -54,6 +56,15 @@ cn1=$(metric cnroute_answers_total 'pool="cn"')
 off1=$(metric cnroute_answers_total 'pool="offshore"')
 assert_eq "answers{pool=cn} moved by exactly N=$N" "$N" "$((cn1 - cn0))"
 assert_eq "answers{pool=offshore} moved by exactly M=$M" "$M" "$((off1 - off0))"
+# every decision is a hit or a miss of its thread's cache: the first of a
+# name in each of the 2 threads misses, the others hit; the same for the
+# GeoIP cache, per client subnet
+dh=$(($(metric cnroute_decision_cache_hits_total) - dh0)) dm=$(($(metric cnroute_decision_cache_misses_total) - dm0))
+gh=$(($(metric cnroute_geoip_cache_hits_total) - gh0)) gm=$(($(metric cnroute_geoip_cache_misses_total) - gm0))
+assert_eq "decision cache: hits + misses = the $((N + M)) decisions" $((N + M)) $((dh + dm))
+assert_le "decision cache: at most one miss per thread ($dm)" 2 "$dm"
+assert_eq "GeoIP cache: hits + misses = the $((N + M)) locations" $((N + M)) $((gh + gm))
+assert_le "GeoIP cache: at most one miss per subnet and thread ($gm)" 4 "$gm"
 
 # a change: the histogram counts it from notice to table
 c0=$(metric cnroute_change_apply_seconds_count)

@@ -82,6 +82,9 @@ test_known(void **state)
 		assert_same(&direct, &first);
 		assert_same(&direct, &again);
 	}
+	/* the first lookup of each address missed, the second hit */
+	assert_int_equal(cache.misses, sizeof(cases) / sizeof(cases[0]));
+	assert_int_equal(cache.hits, sizeof(cases) / sizeof(cases[0]));
 	geoip_close(g);
 }
 

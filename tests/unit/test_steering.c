@@ -232,6 +232,7 @@ assert_cached_same(struct steering_table *st, const struct wname *q,
 	struct steering_decision cd;
 	struct region again;
 	struct arena a;
+	uint64_t lookups = test_cache.hits + test_cache.misses;
 	int pass;
 
 	for(pass = 0; pass < 2; pass++) {
@@ -247,6 +248,8 @@ assert_cached_same(struct steering_table *st, const struct wname *q,
 		/* the region is asked exactly when the answer depends on it */
 		assert_int_equal(again.calls, d->region_dependent ? 1 : 0);
 	}
+	/* every decision counted once, as a hit or a miss */
+	assert_int_equal(test_cache.hits + test_cache.misses, lookups + 2);
 }
 
 /**
