@@ -101,10 +101,20 @@ expect "before the rule exists: live-new resolved normally (and cached by Unboun
 route live-new.example.com 192.0.2.91 198.51.100.91 30
 eventually "new route for a name already resolved (cached) normally -> managed within 1 s" $LIMIT "$(res NOERROR A:192.0.2.91)" "${CN[@]}" live-new.example.com A
 
-# lost notification: only the periodic reconciliation can see this change
-expect "before: www.lost CN gets cn" "$(res NOERROR A:192.0.2.88)" "${CN[@]}" www.lost.example.org A
+# lost notification: only the periodic reconciliation can see this
+# change. A second resolver reads Redis as a user without client tracking
+# rights, and keyspace notifications are off: nothing tells it.
+printf 'live-pass\n' >"$IT_WORK/live.pass"
+rcli ACL SETUSER notrack on '>live-pass' '~*' '&*' +@all -client\|tracking >/dev/null
 rcli CONFIG SET notify-keyspace-events "" >/dev/null
+it_up lost resync-interval=2 redis-user=notrack "redis-password-file=$IT_WORK/live.pass"
+expect "before: www.lost CN gets cn" "$(res NOERROR A:192.0.2.88)" --inst lost "${CN[@]}" www.lost.example.org A
 rcli HSET "${F}lost.example.org" status revoked >/dev/null
-eventually "change with keyspace notifications off -> picked up by resync (interval 2 s) within 3.5 s" 3500 \
-	"$(res NOERROR A:198.51.100.88)" "${CN[@]}" www.lost.example.org A
+eventually "change with neither tracking nor notifications -> picked up by resync (interval 2 s) within 3.5 s" 3500 \
+	"$(res NOERROR A:198.51.100.88)" --inst lost "${CN[@]}" www.lost.example.org A
+if grep -q "refused client tracking" "${UB_DIR[lost]}/unbound.log"; then
+	ok "the second resolver had no client tracking (its log says so)"
+else
+	not_ok "the second resolver had no client tracking" "refused client tracking" "$(grep cnroute "${UB_DIR[lost]}/unbound.log" | tail -3)"
+fi
 it_done
