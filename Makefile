@@ -5,6 +5,7 @@
 #   make run      start a demo resolver on loopback with demo data
 #   make test     unit tests, sanitizer unit tests, fuzz seeds, integration tests
 #   make bench    benchmarks (not part of make test)
+#   make install  install (PREFIX=/usr/local, DESTDIR; README, "Installing")
 #   make clean    remove the module build (keeps Unbound and GeoIP data)
 #   make distclean  remove build/ entirely
 #
@@ -56,7 +57,8 @@ MODULE     := $(BUILD)/cnroute.so
 MODULE_LIBS := -lhiredis -lmaxminddb -lidn2 -lpsl -lz -lanl -lpthread
 
 .PHONY: all deps unbound geoip module module-asan cli unit test test-unit test-asan test-fuzz \
-	fuzz-run test-integration test-integration-asan run bench bench-icount clean distclean version
+	fuzz-run test-integration test-integration-asan run bench bench-icount clean distclean version \
+	install
 .DELETE_ON_ERROR:
 
 all: module $(CLI_TARGET) unit
@@ -248,6 +250,36 @@ bench-icount: $(MODULE) $(UNBOUND) $(GEOIP_DBS)
 VERSION := $(shell sed -n 's/^\#define CNROUTE_VERSION "\(.*\)"/\1/p' include/cnroute/version.h)
 version:
 	@echo $(VERSION)
+
+# Installation (FHS). The configuration goes to /etc/unbound when PREFIX
+# is /usr, else under PREFIX; DESTDIR is prepended to everything.
+PREFIX     ?= /usr/local
+MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
+LIBDIR     ?= $(PREFIX)/lib$(if $(MULTIARCH),/$(MULTIARCH))
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share/cnroute
+DOCDIR     ?= $(PREFIX)/share/doc/cnroute
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UB_CONFDIR := $(SYSCONFDIR)/unbound
+
+install: $(MODULE) $(CLI_TARGET) $(GEOIP_DBS)
+	install -d $(DESTDIR)$(LIBDIR)/cnroute $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(UB_CONFDIR)/unbound.conf.d
+	install -m 0644 $(MODULE) $(DESTDIR)$(LIBDIR)/cnroute/cnroute.so
+	install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/cnroutectl
+	install -m 0644 tools/cnroutectl/cnroutectl.1 $(DESTDIR)$(MANDIR)/man1/cnroutectl.1
+	install -m 0644 $(GEOIP_DIR)/geo-whois-asn-country.mmdb $(DESTDIR)$(DATADIR)/
+	install -m 0644 $(GEOIP_DIR)/geo-whois-asn-country.README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 conf/cnroute-alerts.yml conf/node_exporter-textfile.example \
+		LICENSE README.md $(DESTDIR)$(DOCDIR)/
+	sed 's|^geoip-db: .*|geoip-db: $(DATADIR)/geo-whois-asn-country.mmdb|' \
+		conf/cnroute.conf >$(DESTDIR)$(UB_CONFDIR)/cnroute.conf
+	chmod 0644 $(DESTDIR)$(UB_CONFDIR)/cnroute.conf
+	sed 's|dynlib-file: .*|dynlib-file: "$(LIBDIR)/cnroute/cnroute.so"|' \
+		conf/unbound.conf.example >$(DESTDIR)$(UB_CONFDIR)/unbound.conf.d/cnroute.conf
+	chmod 0644 $(DESTDIR)$(UB_CONFDIR)/unbound.conf.d/cnroute.conf
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/tests $(BUILD)/asan $(MODULE) $(CLI)
