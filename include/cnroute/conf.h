@@ -47,13 +47,6 @@ enum ecs_mode {
 
 /** The parsed configuration. Strings are malloced (conf_free). */
 struct cnroute_conf {
-	/** Redis host name or address, NULL when redis_unix is used: the
-	 *  first of redis_servers */
-	char *redis_host;
-	/** Redis TCP port (of the first server) */
-	int redis_port;
-	/** Redis unix socket path, or NULL (of the first server) */
-	char *redis_unix;
 	/** the Redis servers the module reads, in order of preference */
 	struct conf_server redis_servers[CONF_MAX_SERVERS];
 	/** number of redis_servers, at least 1 */

@@ -330,35 +330,6 @@ parse_server_list(const struct conf_ctx *ctx, const char *value,
 	return 0;
 }
 
-/**
- * redis-server: one or more of "unix:/path", "[IPv6]:PORT", "HOST:PORT",
- * "HOST" (port 6379), blank-separated. The module reads the first that
- * answers; redis_host/redis_port/redis_unix name the first.
- */
-static int
-parse_redis_server(const struct conf_ctx *ctx, const char *value,
-	struct cnroute_conf *conf)
-{
-	char *host = NULL, *unix_path = NULL;
-
-	if(parse_server_list(ctx, value, 6379, 1, conf->redis_servers,
-		CONF_MAX_SERVERS, &conf->redis_server_count) != 0)
-		return -1;
-	if((conf->redis_servers[0].host && (host =
-		strdup(conf->redis_servers[0].host)) == NULL) ||
-		(conf->redis_servers[0].unix_path && (unix_path =
-		strdup(conf->redis_servers[0].unix_path)) == NULL)) {
-		free(host);
-		return conf_error(ctx, "out of memory");
-	}
-	free(conf->redis_host);
-	free(conf->redis_unix);
-	conf->redis_host = host;
-	conf->redis_unix = unix_path;
-	conf->redis_port = conf->redis_servers[0].port;
-	return 0;
-}
-
 /** A yes/no value. */
 static int
 parse_yes_no(const struct conf_ctx *ctx, const char *value, int *out)
@@ -589,7 +560,11 @@ apply_key(const struct conf_ctx *ctx, enum conf_key key, const char *value,
 
 	switch(key) {
 	case KEY_REDIS_SERVER:
-		return parse_redis_server(ctx, value, conf);
+		/* one or more addresses, the module reads the first that
+		 * answers */
+		return parse_server_list(ctx, value, 6379, 1,
+			conf->redis_servers, CONF_MAX_SERVERS,
+			&conf->redis_server_count);
 	case KEY_REDIS_PASSWORD_FILE:
 		if(*value == 0)
 			return conf_error(ctx, "empty path");
@@ -685,7 +660,6 @@ int
 conf_defaults(struct cnroute_conf *conf)
 {
 	memset(conf, 0, sizeof(*conf));
-	conf->redis_port = 6379;
 	conf->redis_db = 0;
 	conf->ecs = ECS_USE;
 	conf->answer_ttl_max = 60;
@@ -695,13 +669,12 @@ conf_defaults(struct cnroute_conf *conf)
 	conf->resync_interval = 3600;
 	memcpy(conf->mainland[0], "CN", 3);
 	conf->mainland_count = 1;
-	conf->redis_host = strdup("127.0.0.1");
 	conf->redis_servers[0].host = strdup("127.0.0.1");
 	conf->redis_servers[0].port = 6379;
 	conf->redis_server_count = 1;
 	conf->key_prefix = strdup("cnroute:");
 	conf->geoip_field = strdup("country.iso_code");
-	if(conf->redis_host == NULL || conf->key_prefix == NULL ||
+	if(conf->key_prefix == NULL ||
 		conf->geoip_field == NULL || conf->redis_servers[0].host ==
 		NULL) {
 		conf_free(conf);
@@ -731,8 +704,6 @@ conf_free(struct cnroute_conf *conf)
 	free(conf->redis_sentinel_master);
 	conf->redis_user = NULL;
 	conf->redis_sentinel_master = NULL;
-	free(conf->redis_host);
-	free(conf->redis_unix);
 	free(conf->redis_password_file);
 	/* Do not leave the secret in freed heap memory. */
 	if(conf->redis_password != NULL)
@@ -745,8 +716,6 @@ conf_free(struct cnroute_conf *conf)
 	free(conf->stats_file);
 	free(conf->snapshot_file);
 	free(conf->metrics_file);
-	conf->redis_host = NULL;
-	conf->redis_unix = NULL;
 	conf->redis_password_file = NULL;
 	conf->redis_password = NULL;
 	conf->key_prefix = NULL;

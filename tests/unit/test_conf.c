@@ -74,9 +74,9 @@ test_defaults(void **state)
 
 	(void)state;
 	assert_int_equal(parse("geoip-db: /x.mmdb\n", &conf, err), 0);
-	assert_string_equal(conf.redis_host, "127.0.0.1");
-	assert_int_equal(conf.redis_port, 6379);
-	assert_null(conf.redis_unix);
+	assert_string_equal(conf.redis_servers[0].host, "127.0.0.1");
+	assert_int_equal(conf.redis_servers[0].port, 6379);
+	assert_null(conf.redis_servers[0].unix_path);
 	assert_null(conf.redis_password_file);
 	assert_null(conf.redis_password);
 	assert_int_equal(conf.redis_db, 0);
@@ -129,8 +129,8 @@ test_all_keys(void **state)
 	err[0] = 0;
 	if(parse(text, &conf, err) != 0)
 		fail_msg("%s", err);
-	assert_string_equal(conf.redis_host, "::1");
-	assert_int_equal(conf.redis_port, 6380);
+	assert_string_equal(conf.redis_servers[0].host, "::1");
+	assert_int_equal(conf.redis_servers[0].port, 6380);
 	assert_int_equal(conf.redis_db, 3);
 	assert_string_equal(conf.key_prefix, "beian#1:");
 	assert_string_equal(conf.geoip_db, "/var/lib/geo.mmdb");
@@ -158,8 +158,8 @@ test_server_lists(void **state)
 	assert_int_equal(parse("geoip-db: g\nredis-server: 127.0.0.1:7001 "
 		"[::1]:7002\tunix:/run/r.sock  r3\n", &conf, err), 0);
 	assert_int_equal(conf.redis_server_count, 4);
-	assert_string_equal(conf.redis_host, "127.0.0.1");
-	assert_int_equal(conf.redis_port, 7001);
+	assert_string_equal(conf.redis_servers[0].host, "127.0.0.1");
+	assert_int_equal(conf.redis_servers[0].port, 7001);
 	conf_server_format(&conf.redis_servers[1], buf, sizeof(buf));
 	assert_string_equal(buf, "[::1]:7002");
 	conf_server_format(&conf.redis_servers[2], buf, sizeof(buf));
@@ -248,19 +248,19 @@ test_redis_server(void **state)
 	(void)state;
 	assert_int_equal(parse("geoip-db: g\nredis-server: unix:/run/r.sock\n",
 		&conf, err), 0);
-	assert_string_equal(conf.redis_unix, "/run/r.sock");
-	assert_null(conf.redis_host);
+	assert_string_equal(conf.redis_servers[0].unix_path, "/run/r.sock");
+	assert_null(conf.redis_servers[0].host);
 	conf_free(&conf);
 	assert_int_equal(parse("geoip-db: g\nredis-server: redis.local:7000\n",
 		&conf, err), 0);
-	assert_string_equal(conf.redis_host, "redis.local");
-	assert_int_equal(conf.redis_port, 7000);
-	assert_null(conf.redis_unix);
+	assert_string_equal(conf.redis_servers[0].host, "redis.local");
+	assert_int_equal(conf.redis_servers[0].port, 7000);
+	assert_null(conf.redis_servers[0].unix_path);
 	conf_free(&conf);
 	assert_int_equal(parse("geoip-db: g\nredis-server: 10.0.0.1\n",
 		&conf, err), 0);
-	assert_string_equal(conf.redis_host, "10.0.0.1");
-	assert_int_equal(conf.redis_port, 6379);
+	assert_string_equal(conf.redis_servers[0].host, "10.0.0.1");
+	assert_int_equal(conf.redis_servers[0].port, 6379);
 	conf_free(&conf);
 	expect_error_prefix("geoip-db: g\nredis-server: h:0\n",
 		"t.conf:2: redis-server: bad port");
