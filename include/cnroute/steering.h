@@ -111,6 +111,10 @@ struct steering_decision {
 	uint8_t *cname;
 	/** length of cname */
 	size_t cname_len;
+	/** STEER_CNAME: 1 when the table the decision was made from has no
+	 *  rule for cname (exact or wildcard), so a chain following it need
+	 *  not decide it again: it is an unmanaged name */
+	int cname_unmanaged;
 };
 
 /** Allocator used to copy decision data out of the table. */
@@ -200,8 +204,10 @@ void steering_table_set_loaded(struct steering_table *st);
 #define STEERING_CACHE_SETS 8192
 /** Longest query name a cache entry holds. */
 #define STEERING_CACHE_NAME_MAX 48
-/** Address bytes a cache entry holds per pool (8 IPv4 or 2 IPv6). */
-#define STEERING_CACHE_POOL_BYTES 32
+/** Bytes a cache entry holds for the answers of both pools together
+ *  (addresses, or a CNAME pool's target), e.g. 8 IPv4 addresses each,
+ *  or a target of 40 bytes and 6 addresses. */
+#define STEERING_CACHE_DATA_BYTES 64
 
 /**
  * One remembered decision: for a name and type (A or AAAA) at a table
@@ -211,7 +217,7 @@ void steering_table_set_loaded(struct steering_table *st);
 struct steering_cache_entry {
 	/** the table's version when filled (0: empty) */
 	uint64_t version;
-	/** dname_hash of name */
+	/** steering_cache_hash of name */
 	uint32_t hash;
 	/** ttl of the rule, valid when has_ttl */
 	uint32_t ttl;
@@ -231,12 +237,17 @@ struct steering_cache_entry {
 	uint8_t addr_len;
 	/** per pool (0 the CN pool, 1 the offshore pool): enum steering_action */
 	uint8_t action[2];
-	/** per pool: number of addresses */
-	uint8_t count[2];
+	/** per pool: bytes of its answer in data (addresses, or the CNAME
+	 *  target), the CN pool's first */
+	uint8_t len[2];
+	/** per pool: for a CNAME pool, 1 when the table has no rule for its
+	 *  target (steering_decision.cname_unmanaged) */
+	uint8_t target_unmanaged[2];
 	/** the query name, canonical wire */
 	uint8_t name[STEERING_CACHE_NAME_MAX];
-	/** per pool: the addresses */
-	uint8_t addrs[2][STEERING_CACHE_POOL_BYTES];
+	/** the pools' answers: len[0] bytes of the CN pool's, then len[1]
+	 *  of the offshore pool's */
+	uint8_t data[STEERING_CACHE_DATA_BYTES];
 };
 
 /**
@@ -247,9 +258,12 @@ struct steering_cache_entry {
  * table moves its version, and an entry is used only at the version it
  * was filled at, so a hit never answers from data the table no longer
  * holds; after a change the entries refill on their next miss. Only
- * address answers of A and AAAA queries are remembered; anything else
- * goes to the table every time. Zero-initialised memory is an empty
- * cache (about 2.4 MB).
+ * A and AAAA queries answered by an address or CNAME pool are remembered
+ * (a CNAME pool's with whether its target is managed, which a chain
+ * would otherwise decide again); anything else goes to the table every
+ * time. Entries are found by a hash of the name's bytes, cheaper than
+ * the label-by-label hashes the table needs, which only a miss computes.
+ * Zero-initialised memory is an empty cache (about 2.4 MB).
  */
 struct steering_cache {
 	/** the sets, two entries each, the most recently filled first */

@@ -395,6 +395,24 @@ capped_ttl(int has_ttl, uint32_t ttl, uint32_t ttl_max)
 }
 
 /**
+ * Whether the table has no route for a name (exact or wildcard): a
+ * CNAME pool's target that a chain need not decide again. Called under
+ * the read lock. A name that is not canonical has no route either (a
+ * decision for it is "unmanaged").
+ */
+static int
+name_unmanaged(const struct steering_table *st, const uint8_t *name,
+	size_t name_len)
+{
+	struct name_candidates c;
+	int wild_at;
+
+	if(candidates_hash(&c, name, name_len) != 0)
+		return 1;
+	return find_route(st, &c, name, name_len, &wild_at) == NULL;
+}
+
+/**
  * The decision once a route is known. Called under the read lock.
  * @param filing_at: out, the suffix of the covering filing, or -1.
  */
@@ -406,6 +424,8 @@ decide_managed(const struct steering_table *st,
 	steering_alloc_fn alloc, void *alloc_ctx, int *filing_at,
 	struct steering_decision *d)
 {
+	const struct pool *p;
+
 	*filing_at = -1;
 	d->filing = find_filing(st, c, qname, qname_len, filing_at);
 	/* Only an active filing (and an active one for the alias asked,
@@ -415,8 +435,11 @@ decide_managed(const struct steering_table *st,
 	d->region_dependent = route->cn.kind != POOL_EMPTY &&
 		d->filing == FILING_ACTIVE && d->alias_filing == FILING_ACTIVE;
 	d->ttl = capped_ttl(route->has_ttl, route->ttl, ttl_max);
-	return answer_from_pool(choose_pool(region, region_ctx, d) ?
-		&route->cn : &route->offshore, qtype, alloc, alloc_ctx, d);
+	p = choose_pool(region, region_ctx, d) ? &route->cn : &route->offshore;
+	if(p->kind == POOL_CNAME)
+		d->cname_unmanaged = name_unmanaged(st, p->cname,
+			p->cname_len);
+	return answer_from_pool(p, qtype, alloc, alloc_ctx, d);
 }
 
 /**
@@ -434,11 +457,24 @@ decision_fail_closed(struct steering_decision *d)
 }
 
 /**
+ * The key of a name in a decision cache: a hash of its bytes as one
+ * piece (a few multiplications for a typical name), not the
+ * label-by-label hashes of the table's candidates.
+ */
+static uint32_t
+steering_cache_hash(const uint8_t *qname, size_t qname_len)
+{
+	return dname_hash_finish(dname_hash_step(DNAME_HASH_SEED, qname,
+		qname_len));
+}
+
+/**
  * Remember a decision in a cache entry, with both pools' answers for the
  * query type. Called under the read lock, so the version read is the one
  * of the data the decision came from.
  * @return 1 when filled, 0 when the decision can't be remembered (a type
- *	other than A/AAAA, a CNAME pool, too many addresses, a long name).
+ *	other than A/AAAA, a long name, more answer bytes than the entry
+ *	holds).
  */
 static int
 cache_fill(const struct steering_table *st, struct steering_cache_entry *e,
@@ -446,7 +482,7 @@ cache_fill(const struct steering_table *st, struct steering_cache_entry *e,
 	uint16_t qtype, uint32_t hash, const struct steering_decision *d)
 {
 	const struct pool *pools[2] = { &route->cn, &route->offshore };
-	size_t alen = qtype == STEER_TYPE_A ? 4 : 16;
+	size_t alen = qtype == STEER_TYPE_A ? 4 : 16, used = 0;
 	int i;
 
 	if((qtype != STEER_TYPE_A && qtype != STEER_TYPE_AAAA) ||
@@ -454,20 +490,33 @@ cache_fill(const struct steering_table *st, struct steering_cache_entry *e,
 		return 0;
 	for(i = 0; i < 2; i++) {
 		const struct pool *p = pools[i];
-		size_t n = alen == 4 ? p->v4_count : p->v6_count;
-		if(p->kind == POOL_EMPTY) {
+		const uint8_t *bytes = NULL;
+		size_t n = 0;
+
+		e->target_unmanaged[i] = 0;
+		switch(p->kind) {
+		case POOL_EMPTY:
 			e->action[i] = STEER_RESOLVE;
-			e->count[i] = 0;
-			continue;
+			break;
+		case POOL_CNAME:
+			e->action[i] = STEER_CNAME;
+			bytes = p->cname;
+			n = p->cname_len;
+			e->target_unmanaged[i] = (uint8_t)name_unmanaged(st,
+				p->cname, p->cname_len);
+			break;
+		case POOL_ADDRESSES:
+			e->action[i] = STEER_ADDRESSES;
+			bytes = alen == 4 ? p->v4 : p->v6;
+			n = (alen == 4 ? p->v4_count : p->v6_count) * alen;
+			break;
 		}
-		if(p->kind != POOL_ADDRESSES ||
-			n * alen > STEERING_CACHE_POOL_BYTES)
+		if(n > STEERING_CACHE_DATA_BYTES - used)
 			return 0;
-		e->action[i] = STEER_ADDRESSES;
-		e->count[i] = (uint8_t)n;
+		e->len[i] = (uint8_t)n;
 		if(n != 0)
-			memcpy(e->addrs[i], alen == 4 ? p->v4 : p->v6,
-				n * alen);
+			memcpy(e->data + used, bytes, n);
+		used += n;
 	}
 	e->hash = hash;
 	e->ttl = route->ttl;
@@ -533,7 +582,8 @@ decide(struct steering_table *st, struct name_candidates *c,
 			&filing_at, d);
 		if(r == 0 && fill != NULL)
 			(void)cache_fill(st, fill, route, qname, qname_len,
-				qtype, c->hash[0], d);
+				qtype, steering_cache_hash(qname, qname_len),
+				d);
 	}
 	pthread_rwlock_unlock(&st->lock);
 	/* The names come from the query name, not the table: no lock. */
@@ -639,6 +689,7 @@ answer_from_entry(const struct steering_cache_entry *e, uint32_t ttl_max,
 	steering_region_fn region, void *region_ctx, steering_alloc_fn alloc,
 	void *alloc_ctx, struct steering_decision *d)
 {
+	const uint8_t *bytes;
 	int pool, failed = 0;
 
 	memset(d, 0, sizeof(*d));
@@ -651,11 +702,17 @@ answer_from_entry(const struct steering_cache_entry *e, uint32_t ttl_max,
 	pool = choose_pool(region, region_ctx, d) ? 0 : 1;
 	d->ttl = capped_ttl(e->has_ttl, e->ttl, ttl_max);
 	d->action = (enum steering_action)e->action[pool];
+	bytes = e->data + (pool == 0 ? 0 : e->len[0]);
 	if(d->action == STEER_ADDRESSES) {
 		d->addr_len = e->addr_len;
-		d->addr_count = e->count[pool];
-		d->addrs = copy_out(alloc, alloc_ctx, e->addrs[pool],
-			(size_t)e->count[pool] * e->addr_len, &failed);
+		d->addr_count = (uint16_t)(e->len[pool] / e->addr_len);
+		d->addrs = copy_out(alloc, alloc_ctx, bytes, e->len[pool],
+			&failed);
+	} else if(d->action == STEER_CNAME) {
+		d->cname = copy_out(alloc, alloc_ctx, bytes, e->len[pool],
+			&failed);
+		d->cname_len = e->len[pool];
+		d->cname_unmanaged = e->target_unmanaged[pool];
 	}
 	if(failed) {
 		decision_fail_closed(d);
@@ -677,18 +734,21 @@ steering_table_answer_cached(struct steering_table *st,
 	uint32_t hash;
 	int i, r;
 
-	/* Hashed once: the exact name's hash picks the set, and a miss
-	 * decides from the same candidates. */
 	decision_unmanaged(d);
-	if(candidates_hash(&c, qname, qname_len) != 0)
-		return 0;
-	if(qname_len > STEERING_CACHE_NAME_MAX ||
+	if(qname == NULL || qname_len == 0 ||
+		qname_len > STEERING_CACHE_NAME_MAX ||
 		(qtype != STEER_TYPE_A && qtype != STEER_TYPE_AAAA)) {
+		if(candidates_hash(&c, qname, qname_len) != 0)
+			return 0;
 		cache->misses++;
 		return decide(st, &c, qname, qname_len, qtype, ttl_max,
 			region, region_ctx, alloc, alloc_ctx, 0, NULL, NULL, d);
 	}
-	hash = c.hash[0];
+	/* A hit needs only this hash and one compare; the table's
+	 * candidate hashes are computed on a miss. An entry was filled
+	 * from a name that hashed as a canonical one, so the same bytes
+	 * need no check again. */
+	hash = steering_cache_hash(qname, qname_len);
 	set = cache->sets[hash & (STEERING_CACHE_SETS - 1)];
 	/* Acquire: pairs with table_changed; an entry of this version was
 	 * filled from the table as it still is. */
@@ -703,6 +763,8 @@ steering_table_answer_cached(struct steering_table *st,
 				region_ctx, alloc, alloc_ctx, d);
 		}
 	}
+	if(candidates_hash(&c, qname, qname_len) != 0)
+		return 0;
 	cache->misses++;
 	fresh.version = 0;
 	r = decide(st, &c, qname, qname_len, qtype, ttl_max, region,

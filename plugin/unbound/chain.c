@@ -152,6 +152,7 @@ chain_take(struct module_qstate *qstate, int id, struct cnroute_env *ce,
 		/* the decision's arrays are in the region */
 		cq->chase = d->cname;
 		cq->chase_len = d->cname_len;
+		cq->chase_unmanaged = d->cname_unmanaged;
 		return 1;
 	case STEER_RESOLVE:
 		chain_note(qstate, ce, cq, d);
@@ -195,7 +196,15 @@ cnroute_chain_follow(struct module_qstate *qstate, int id,
 			cnroute_error(qstate, id, LDNS_RCODE_SERVFAIL);
 			return;
 		}
-		chain_decide(qstate, ce, cq, &d);
+		if(cq->chase_unmanaged) {
+			/* the CNAME pool's decision found no rule for its
+			 * target, in the same table: what deciding it again
+			 * would give */
+			memset(&d, 0, sizeof(d));
+			d.action = STEER_UNMANAGED;
+			cq->chase_unmanaged = 0;
+		} else
+			chain_decide(qstate, ce, cq, &d);
 		if(!chain_take(qstate, id, ce, cq, &d))
 			return;
 	}

@@ -627,6 +627,7 @@ cnroute_new_query(struct module_qstate *qstate, int id,
 		cq->rcode = LDNS_RCODE_NOERROR;
 		cq->chase = d.cname;
 		cq->chase_len = d.cname_len;
+		cq->chase_unmanaged = d.cname_unmanaged;
 		cnroute_chain_follow(qstate, id, ce, cq);
 		return;
 	default:

@@ -130,6 +130,9 @@ struct cnroute_qstate {
 	uint8_t *chase;
 	/** length of chase */
 	size_t chase_len;
+	/** the decision that led to chase found no rule for it (at the
+	 *  same table version): it need not be decided again */
+	int chase_unmanaged;
 	/** names of the chain decided so far (bounded by CNROUTE_CHAIN_MAX) */
 	int steps;
 	/** the target's reply copied by inform_super, or NULL */

@@ -213,6 +213,7 @@ assert_same_answer(const struct steering_decision *d,
 	assert_int_equal(a->cname_len, d->cname_len);
 	if(d->cname != NULL)
 		assert_memory_equal(a->cname, d->cname, d->cname_len);
+	assert_int_equal(a->cname_unmanaged, d->cname_unmanaged);
 	assert_null(a->rule_name);
 	assert_null(a->filing_name);
 }
