@@ -115,6 +115,12 @@ struct steering_decision {
 	 *  rule for cname (exact or wildcard), so a chain following it need
 	 *  not decide it again: it is an unmanaged name */
 	int cname_unmanaged;
+	/** STEER_CNAME from a decision cache's entry: a word the caller may
+	 *  keep there about cname (what it derives from the target alone,
+	 *  e.g. a hash of its own), 0 until the caller sets it, cleared
+	 *  whenever the entry is refilled. Valid only until the next call
+	 *  on that cache. NULL otherwise. */
+	uint32_t *cname_memo;
 };
 
 /** Allocator used to copy decision data out of the table. */
@@ -243,6 +249,9 @@ struct steering_cache_entry {
 	/** per pool: for a CNAME pool, 1 when the table has no rule for its
 	 *  target (steering_decision.cname_unmanaged) */
 	uint8_t target_unmanaged[2];
+	/** per pool: the caller's word about a CNAME pool's target
+	 *  (steering_decision.cname_memo) */
+	uint32_t target_memo[2];
 	/** the query name, canonical wire */
 	uint8_t name[STEERING_CACHE_NAME_MAX];
 	/** the pools' answers: len[0] bytes of the CN pool's, then len[1]

@@ -494,6 +494,7 @@ cache_fill(const struct steering_table *st, struct steering_cache_entry *e,
 		size_t n = 0;
 
 		e->target_unmanaged[i] = 0;
+		e->target_memo[i] = 0;
 		switch(p->kind) {
 		case POOL_EMPTY:
 			e->action[i] = STEER_RESOLVE;
@@ -685,7 +686,7 @@ steering_table_set_loaded(struct steering_table *st)
  * entry, the region asked again (it is the client's, not the name's).
  */
 static int
-answer_from_entry(const struct steering_cache_entry *e, uint32_t ttl_max,
+answer_from_entry(struct steering_cache_entry *e, uint32_t ttl_max,
 	steering_region_fn region, void *region_ctx, steering_alloc_fn alloc,
 	void *alloc_ctx, struct steering_decision *d)
 {
@@ -713,6 +714,7 @@ answer_from_entry(const struct steering_cache_entry *e, uint32_t ttl_max,
 			&failed);
 		d->cname_len = e->len[pool];
 		d->cname_unmanaged = e->target_unmanaged[pool];
+		d->cname_memo = &e->target_memo[pool];
 	}
 	if(failed) {
 		decision_fail_closed(d);
@@ -754,7 +756,7 @@ steering_table_answer_cached(struct steering_table *st,
 	 * filled from the table as it still is. */
 	version = atomic_load_explicit(&st->version, memory_order_acquire);
 	for(i = 0; i < 2; i++) {
-		const struct steering_cache_entry *e = &set[i];
+		struct steering_cache_entry *e = &set[i];
 		if(e->version == version && e->hash == hash &&
 			e->qtype == qtype && e->name_len == qname_len &&
 			memcmp(e->name, qname, qname_len) == 0) {

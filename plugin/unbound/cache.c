@@ -117,38 +117,48 @@ cnroute_cache_remove_msg(struct module_qstate *qstate, const uint8_t *name,
 		qstate->qinfo.qclass, BIT_CD);
 }
 
-/**
- * The target's RRset of the asked type, straight from the RRset cache,
- * when it is there, fresh and answer data: the cheapest lookup (one hash,
- * one copy), and what most targets are (a CDN host name's addresses).
- * Glue and additional-section data are not answers, a bogus or still
- * unvalidated RRset is not usable, and a signed one would need its
- * wildcard proof: those are left to the message cache.
- * @return the RRset copied into the region (TTLs relative), or NULL.
- */
-static struct ub_packed_rrset_key *
-cache_answer_rrset(struct module_qstate *qstate, uint8_t *name,
-	size_t name_len)
+struct ub_packed_rrset_key *
+cnroute_cache_rrset(struct module_qstate *qstate, uint8_t *name,
+	size_t name_len, uint32_t *memo)
 {
 	struct module_env *env = qstate->env;
-	struct ub_packed_rrset_key *k, *copy = NULL;
+	struct ub_packed_rrset_key key, *k, *copy = NULL;
 	struct packed_rrset_data *data;
+	struct lruhash_entry *e;
 	time_t now = *env->now;
 
-	/* locked (read) when found; its TTL checked against now */
-	k = rrset_cache_lookup(env->rrset_cache, name, name_len,
-		qstate->qinfo.qtype, qstate->qinfo.qclass, 0, now, 0);
-	if(!k)
+	if(qstate->no_cache_lookup || !env->rrset_cache || !env->msg_cache)
 		return NULL;
-	data = k->entry.data;
-	if((data->trust == rrset_trust_ans_noAA ||
+	/* rrset_cache_lookup, with the key's hash (a pure function of the
+	 * name, type and class) remembered by the caller: it is a third of
+	 * the lookup */
+	memset(&key, 0, sizeof(key));
+	key.entry.key = &key;
+	key.rk.dname = name;
+	key.rk.dname_len = name_len;
+	key.rk.type = htons(qstate->qinfo.qtype);
+	key.rk.rrset_class = htons(qstate->qinfo.qclass);
+	if(memo && *memo)
+		key.entry.hash = *memo;
+	else {
+		key.entry.hash = rrset_key_hash(&key.rk);
+		if(memo)
+			*memo = key.entry.hash;
+	}
+	/* locked (read) when found */
+	e = slabhash_lookup(&env->rrset_cache->table, key.entry.hash, &key, 0);
+	if(!e)
+		return NULL;
+	k = e->key;
+	data = e->data;
+	if(now <= data->ttl && (data->trust == rrset_trust_ans_noAA ||
 		data->trust == rrset_trust_ans_AA ||
 		data->trust >= rrset_trust_sec_noglue) &&
 		data->rrsig_count == 0 && data->security != sec_status_bogus &&
 		!(data->security == sec_status_unchecked &&
 		env->need_to_validate))
 		copy = packed_rrset_copy_region(k, qstate->region, now);
-	lock_rw_unlock(&k->entry.lock);
+	lock_rw_unlock(&e->lock);
 	return copy;
 }
 
@@ -200,30 +210,13 @@ cache_answer_msg(struct module_qstate *qstate, uint8_t *name,
 }
 
 struct reply_info *
-cnroute_cache_answer(struct module_qstate *qstate, uint8_t *name,
+cnroute_cache_message(struct module_qstate *qstate, uint8_t *name,
 	size_t name_len)
 {
-	struct ub_packed_rrset_key *rrset;
-	struct reply_info *rep;
-
 	if(qstate->no_cache_lookup || !qstate->env->rrset_cache ||
 		!qstate->env->msg_cache)
 		return NULL;
-	rrset = cache_answer_rrset(qstate, name, name_len);
-	if(!rrset)
-		return cache_answer_msg(qstate, name, name_len);
-	/* a reply of the one RRset, as the sub-query's would be */
-	rep = regional_alloc_zero(qstate->region, sizeof(*rep));
-	if(!rep)
-		return NULL;
-	rep->rrsets = regional_alloc(qstate->region, sizeof(rrset));
-	if(!rep->rrsets)
-		return NULL;
-	rep->rrsets[0] = rrset;
-	rep->an_numrrsets = rep->rrset_count = 1;
-	rep->flags = BIT_QR | BIT_RA;
-	rep->security = sec_status_insecure;
-	return rep;
+	return cache_answer_msg(qstate, name, name_len);
 }
 
 /** A message or RRset cache entry to remove, copied out of the entry. */

@@ -153,6 +153,7 @@ chain_take(struct module_qstate *qstate, int id, struct cnroute_env *ce,
 		cq->chase = d->cname;
 		cq->chase_len = d->cname_len;
 		cq->chase_unmanaged = d->cname_unmanaged;
+		cq->chase_memo = d->cname_memo;
 		return 1;
 	case STEER_RESOLVE:
 		chain_note(qstate, ce, cq, d);
@@ -164,12 +165,31 @@ chain_take(struct module_qstate *qstate, int id, struct cnroute_env *ce,
 	 * from there, as the sub-query would (the iterator's first step is
 	 * that lookup), without a second mesh state. A managed name resolved
 	 * normally keeps its sub-query: its own state decides it. */
-	if(d->action == STEER_UNMANAGED && (cq->target_rep =
-		cnroute_cache_answer(qstate, cq->chase, cq->chase_len))) {
-		cq->target_rcode = (int)FLAGS_GET_RCODE(cq->target_rep->flags);
-		cnroute_target_done(qstate, id, ce, cq);
-		return 0;
+	if(d->action == STEER_UNMANAGED) {
+		struct ub_packed_rrset_key *rrset = cnroute_cache_rrset(qstate,
+			cq->chase, cq->chase_len, cq->chase_memo);
+		cq->chase_memo = NULL;
+		if(rrset) {
+			/* the records of the asked type (not a CNAME: that
+			 * question ends at the chain's CNAME): the chain
+			 * ends here */
+			cq->rcode = LDNS_RCODE_NOERROR;
+			if(cnroute_answer_add(qstate, cq, rrset) != 0) {
+				cnroute_error(qstate, id, LDNS_RCODE_SERVFAIL);
+				return 0;
+			}
+			cnroute_finish_answer(qstate, id, cq);
+			return 0;
+		}
+		if((cq->target_rep = cnroute_cache_message(qstate, cq->chase,
+			cq->chase_len))) {
+			cq->target_rcode = (int)FLAGS_GET_RCODE(
+				cq->target_rep->flags);
+			cnroute_target_done(qstate, id, ce, cq);
+			return 0;
+		}
 	}
+	cq->chase_memo = NULL;
 	if(chain_resolve(qstate, id, cq, d->action == STEER_UNMANAGED))
 		return 0;
 	/* no sub-query: the chain so far, which the client's resolver can
@@ -203,8 +223,10 @@ cnroute_chain_follow(struct module_qstate *qstate, int id,
 			memset(&d, 0, sizeof(d));
 			d.action = STEER_UNMANAGED;
 			cq->chase_unmanaged = 0;
-		} else
+		} else {
+			cq->chase_memo = NULL;
 			chain_decide(qstate, ce, cq, &d);
+		}
 		if(!chain_take(qstate, id, ce, cq, &d))
 			return;
 	}

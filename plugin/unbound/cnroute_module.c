@@ -628,6 +628,7 @@ cnroute_new_query(struct module_qstate *qstate, int id,
 		cq->chase = d.cname;
 		cq->chase_len = d.cname_len;
 		cq->chase_unmanaged = d.cname_unmanaged;
+		cq->chase_memo = d.cname_memo;
 		cnroute_chain_follow(qstate, id, ce, cq);
 		return;
 	default:

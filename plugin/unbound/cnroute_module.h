@@ -133,6 +133,10 @@ struct cnroute_qstate {
 	/** the decision that led to chase found no rule for it (at the
 	 *  same table version): it need not be decided again */
 	int chase_unmanaged;
+	/** with chase_unmanaged, from the decision cache: where the RRset
+	 *  cache's hash of chase is kept (steering_decision.cname_memo);
+	 *  valid only in the same call of the module */
+	uint32_t *chase_memo;
 	/** names of the chain decided so far (bounded by CNROUTE_CHAIN_MAX) */
 	int steps;
 	/** the target's reply copied by inform_super, or NULL */
@@ -264,17 +268,31 @@ void cnroute_cache_remove_msg(struct module_qstate *qstate,
 	const uint8_t *name, size_t name_len, uint16_t qtype);
 
 /**
+ * The RRset a sub-query for another name (the end of a CNAME pool's
+ * chain) would answer the question qstate asks with, when Unbound's RRset
+ * cache holds it fresh: the name's RRset of the asked type, answer data
+ * (not glue), never bogus, validated when a validator runs, unsigned (a
+ * signed one would need its wildcard proof: left to the message cache).
+ * The cheapest lookup (one hash, one copy), and what most targets are (a
+ * CDN host name's addresses).
+ * @param memo: NULL, or where the caller keeps the RRset cache's hash of
+ *	the name and the asked type and class (0: not known yet, set here).
+ * @return the RRset copied into qstate's region (TTLs relative), or NULL
+ *	(not cached, not fresh, not usable).
+ */
+struct ub_packed_rrset_key *cnroute_cache_rrset(struct module_qstate *qstate,
+	uint8_t *name, size_t name_len, uint32_t *memo);
+
+/**
  * The answer to the question qstate asks, for another name (the end of a
- * CNAME pool's chain), when Unbound's caches hold it fresh: the name's
- * RRset of the asked type from the RRset cache (answer data, not glue),
- * else its message from the message cache as the iterator would find it
- * (NOERROR or NXDOMAIN, every RRset still current). Never bogus, and
- * validated when a validator runs. What a sub-query would get, at the cost
- * of a cache lookup.
+ * CNAME pool's chain), from the message cache as the iterator would find
+ * it (NOERROR or NXDOMAIN, every RRset still current). Never bogus, and
+ * validated when a validator runs. What a sub-query would get, at the
+ * cost of a cache lookup (after cnroute_cache_rrset found nothing).
  * @return the reply, its RRsets copied into qstate's region, or NULL
  *	(not cached, not fresh, not usable: resolve it).
  */
-struct reply_info *cnroute_cache_answer(struct module_qstate *qstate,
+struct reply_info *cnroute_cache_message(struct module_qstate *qstate,
 	uint8_t *name, size_t name_len);
 
 /**
