@@ -791,6 +791,83 @@ test_cache_follows_changes(void **state)
 	steering_table_destroy(&other);
 }
 
+/**
+ * A CNAME pool remembered by the decision cache, with whether its target
+ * is managed, follows every change too: the pool's target, a rule for the
+ * target (exact or wildcard) appearing or going, the filing; and the
+ * caller's word about the target (cname_memo) never survives a change.
+ */
+static void
+test_cache_cname_follows_changes(void **state)
+{
+	struct steering_table *st = *state;
+	struct steering_decision d;
+	struct region cn = { 1, 0 }, us = { 0, 0 };
+	struct arena a;
+	struct wname q = wn("www.cp.example.com");
+	struct wname t = wn("t.cdn.example.net");
+	int pass;
+
+	add_filing(st, "cp.example.com", FILING_ACTIVE);
+	add_route(st, "www.cp.example.com", "t.cdn.example.net.",
+		"g.cdn.example.net.", "30");
+	decide(st, "www.cp.example.com", STEER_TYPE_A, &cn, &a, &d);
+	assert_int_equal(d.action, STEER_CNAME);
+	assert_memory_equal(d.cname, t.w, t.len);
+	assert_int_equal(d.cname_unmanaged, 1);
+	/* a hit hands out the entry's word, kept between hits */
+	for(pass = 0; pass < 2; pass++) {
+		a.used = 0;
+		a.fail_after = -1;
+		assert_int_equal(steering_table_answer_cached(st, &test_cache,
+			q.w, q.len, STEER_TYPE_A, 60, region_cb, &cn,
+			arena_alloc, &a, &d), 0);
+		assert_non_null(d.cname_memo);
+		assert_int_equal(*d.cname_memo, pass == 0 ? 0 : 42);
+		*d.cname_memo = 42;
+	}
+	/* the target gets a rule: managed at once, the word forgotten */
+	add_route(st, "t.cdn.example.net", "192.0.2.9", "198.51.100.9", "30");
+	decide(st, "www.cp.example.com", STEER_TYPE_A, &cn, &a, &d);
+	assert_int_equal(d.cname_unmanaged, 0);
+	a.used = 0;
+	assert_int_equal(steering_table_answer_cached(st, &test_cache, q.w,
+		q.len, STEER_TYPE_A, 60, region_cb, &cn, arena_alloc, &a, &d),
+		0);
+	assert_non_null(d.cname_memo);
+	assert_int_equal(*d.cname_memo, 0);
+	/* the rule goes: unmanaged again; a wildcard covering it: managed */
+	assert_true(steering_del_route(st, t.w, t.len) == 1);
+	decide(st, "www.cp.example.com", STEER_TYPE_A, &cn, &a, &d);
+	assert_int_equal(d.cname_unmanaged, 1);
+	add_route(st, "*.cdn.example.net", "192.0.2.8", "198.51.100.8", "30");
+	decide(st, "www.cp.example.com", STEER_TYPE_A, &cn, &a, &d);
+	assert_int_equal(d.cname_unmanaged, 0);
+	decide(st, "www.cp.example.com", STEER_TYPE_A, &us, &a, &d);
+	assert_int_equal(d.cname_unmanaged, 0);
+	assert_memory_equal(d.cname, "\1g\3cdn\7example\3net", 19);
+	/* revoked: mainland goes to the offshore target at once */
+	add_filing(st, "cp.example.com", FILING_REVOKED);
+	decide(st, "www.cp.example.com", STEER_TYPE_A, &cn, &a, &d);
+	assert_int_equal(d.region_dependent, 0);
+	assert_memory_equal(d.cname, "\1g\3cdn\7example\3net", 19);
+	/* a new target for the pool */
+	add_filing(st, "cp.example.com", FILING_ACTIVE);
+	add_route(st, "www.cp.example.com", "u.cdn.example.org.",
+		"g.cdn.example.net.", "30");
+	decide(st, "www.cp.example.com", STEER_TYPE_A, &cn, &a, &d);
+	assert_memory_equal(d.cname, "\1u\3cdn\7example\3org", 19);
+	assert_int_equal(d.cname_unmanaged, 1);
+	/* an address pool and a CNAME pool in one entry, AAAA */
+	add_route(st, "www.cp.example.com", "u.cdn.example.org.",
+		"2001:db8::1,2001:db8::2", "30");
+	decide(st, "www.cp.example.com", STEER_TYPE_AAAA, &us, &a, &d);
+	assert_int_equal(d.action, STEER_ADDRESSES);
+	assert_int_equal(d.addr_count, 2);
+	decide(st, "www.cp.example.com", STEER_TYPE_AAAA, &cn, &a, &d);
+	assert_int_equal(d.action, STEER_CNAME);
+}
+
 /** Sweep removes exactly the entries not seen in the generation. */
 static void
 test_sweep(void **state)
@@ -1857,6 +1934,8 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_follows_changes,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_cname_follows_changes,
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(test_growth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_flips, setup,
