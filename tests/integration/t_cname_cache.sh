@@ -18,7 +18,11 @@
 #   answer for it (REFUSED: SERVFAIL), each asked twice (the second time the target's
 #   answer is cached where Unbound caches it): the same answer both times;
 # - every answer: TTLs <= answer-ttl-max (60), the target's <= its own, ECS
-#   scope as for a direct answer (the GeoIP prefix; 0 when no filing).
+#   scope as for a direct answer (the GeoIP prefix; 0 when no filing);
+# - the decision a worker remembers for a pool (and whether its target is
+#   managed) never outlives a table change: the filing revoked and active
+#   again, the target gaining and losing a route of its own, each seen by
+#   the pool's very next answer once a probe shows it is in the table.
 . "$(dirname "$0")/lib.sh"
 it_setup
 filing mv.example.com active
@@ -28,6 +32,7 @@ route nx.mv.example.com nx-cn.mv.example. nx-gl.mv.example. 300
 route nd.mv.example.com nd.mv.example. nd.mv.example. 300
 route sf.mv.example.com x.dead.example. x.dead.example. 300
 route unf.mv.example.org exp-cn.mv.example. exp-gl.mv.example. 300
+route pr.mv.example.com 192.0.2.50 198.51.100.50 300
 
 # mv_zone GEN: write the zone mv.example. with addresses of generation GEN
 MVDIR=$IT_WORK/nsd-mv
@@ -147,6 +152,25 @@ ub_control main flush fl-gl.mv.example >/dev/null || it_bail "unbound-control fl
 ask "fl, CN, after flush -> new data" "$(res NOERROR CNAME:fl-cn.mv.example. A:192.0.2.33)" "$P_CN" 60 "${CN[@]}" fl.mv.example.com A
 ask "fl, CN, AAAA, after flush -> new data" "$(res NOERROR CNAME:fl-cn.mv.example. AAAA:2001:db8:c::33)" "$P_CN" 60 "${CN[@]}" fl.mv.example.com AAAA
 ask "fl, US, after flush -> new data" "$(res NOERROR CNAME:fl-gl.mv.example. A:198.51.100.33)" "$P_US" 60 "${US[@]}" fl.mv.example.com A
+
+# ---- the pool's remembered decision never outlives a table change: each
+# worker keeps a CNAME pool's decision, and whether its target is managed,
+# until the table changes. A probe shows when a change is in the table;
+# the pool's very next answer must show it too.
+ask "fl, CN, asked again (decision remembered)" "$(res NOERROR CNAME:fl-cn.mv.example. A:192.0.2.33)" "$P_CN" 60 "${CN[@]}" fl.mv.example.com A
+filing mv.example.com revoked
+eventually "filing revoked: in the table (probe offshore)" 20000 "$(res NOERROR A:198.51.100.50)" "${CN[@]}" pr.mv.example.com A
+ask "fl, CN, filing revoked -> offshore target at once, scope 0" "$(res NOERROR CNAME:fl-gl.mv.example. A:198.51.100.33)" 0 60 "${CN[@]}" fl.mv.example.com A
+filing mv.example.com active
+eventually "filing active again: in the table (probe CN)" 20000 "$(res NOERROR A:192.0.2.50)" "${CN[@]}" pr.mv.example.com A
+ask "fl, CN, filing active again -> CN target at once" "$(res NOERROR CNAME:fl-cn.mv.example. A:192.0.2.33)" "$P_CN" 60 "${CN[@]}" fl.mv.example.com A
+# the target gets a route of its own (no filing covers it: offshore)
+route fl-cn.mv.example 192.0.2.60 198.51.100.60 30
+eventually "the target's route: in the table (target asked directly)" 20000 "$(res NOERROR A:198.51.100.60)" "${CN[@]}" fl-cn.mv.example A
+ask "fl, CN, target now managed -> its own answer at once" "$(res NOERROR CNAME:fl-cn.mv.example. A:198.51.100.60)" "$P_CN" 30 "${CN[@]}" fl.mv.example.com A
+rcli DEL "${IT_PREFIX}route:fl-cn.mv.example" >/dev/null
+eventually "the target's route gone: in the table (target asked directly)" 20000 "$(res NOERROR A:192.0.2.33)" "${CN[@]}" fl-cn.mv.example A
+ask "fl, CN, target unmanaged again -> the zone's records" "$(res NOERROR CNAME:fl-cn.mv.example. A:192.0.2.33)" "$P_CN" 60 "${CN[@]}" fl.mv.example.com A
 
 # ---- NXDOMAIN, NODATA and SERVFAIL targets, twice each
 for n in 1 2; do
