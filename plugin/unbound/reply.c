@@ -29,16 +29,22 @@ static struct ub_packed_rrset_key *
 reply_rrset_new(struct module_qstate *qstate, uint8_t *name, size_t name_len,
 	uint16_t type, size_t count, size_t rdlen, uint32_t ttl)
 {
-	struct regional *region = qstate->region;
 	struct ub_packed_rrset_key *key;
 	struct packed_rrset_data *data;
 	size_t i;
-	key = regional_alloc_zero(region, sizeof(*key));
-	data = regional_alloc_zero(region, sizeof(*data) + count *
-		(sizeof(size_t) + sizeof(uint8_t *) + sizeof(time_t) + 2 +
-		rdlen));
-	if(!key || !data)
+	/* one allocation: the key, then the data (the key's size keeps the
+	 * data aligned); only the structs need zeroing, the arrays after
+	 * the data are all written below */
+	key = regional_alloc(qstate->region, sizeof(*key) + sizeof(*data) +
+		count * (sizeof(size_t) + sizeof(uint8_t *) + sizeof(time_t) +
+		2 + rdlen));
+	if(!key)
 		return NULL;
+	_Static_assert(sizeof(*key) % sizeof(void *) == 0,
+		"the data after the key must stay aligned");
+	data = (struct packed_rrset_data *)(key + 1);
+	memset(key, 0, sizeof(*key));
+	memset(data, 0, sizeof(*data));
 	/* the name lives in the same region as the reply, for as long as
 	 * the reply: no copy needed */
 	key->rk.dname = name;

@@ -177,6 +177,43 @@ test_canonicalize(void **state)
 	assert_int_equal(len, 255);
 }
 
+/**
+ * Every byte value, at every offset within the 8-byte words the fold
+ * works on: only 'A'..'Z' change (to 'a'..'z'), nothing else, whatever
+ * its neighbours.
+ */
+static void
+test_canonicalize_every_byte(void **state)
+{
+	uint8_t in[32], wire[DNAME_MAX_WIRE];
+	size_t len, at;
+	unsigned b, n;
+
+	(void)state;
+	for(b = 0; b < 256; b++) {
+		for(at = 1; at <= 16; at++) {
+			/* one label of 20 bytes: 'Z', 'a', '@', '[' around
+			 * the byte under test, which sits at offset at */
+			in[0] = 20;
+			for(n = 1; n <= 20; n++)
+				in[n] = (uint8_t)"Za@[`{"[n % 6];
+			in[at] = (uint8_t)b;
+			in[21] = 0;
+			assert_int_equal(dname_canonicalize(in, 22, wire,
+				&len), 0);
+			assert_int_equal(len, 22);
+			assert_int_equal(wire[0], 20);
+			for(n = 1; n <= 20; n++) {
+				uint8_t c = in[n];
+				uint8_t want = c >= 'A' && c <= 'Z' ?
+					(uint8_t)(c + 32) : c;
+				assert_int_equal(wire[n], want);
+			}
+			assert_int_equal(wire[21], 0);
+		}
+	}
+}
+
 /** Printing, escapes, and the round trip. */
 static void
 test_to_text(void **state)
@@ -308,6 +345,7 @@ main(void)
 		cmocka_unit_test(test_from_text_limits),
 		cmocka_unit_test(test_from_text_len),
 		cmocka_unit_test(test_canonicalize),
+		cmocka_unit_test(test_canonicalize_every_byte),
 		cmocka_unit_test(test_to_text),
 		cmocka_unit_test(test_helpers),
 		cmocka_unit_test(test_suffix_hashes),
