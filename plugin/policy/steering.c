@@ -736,10 +736,10 @@ steering_table_answer_cached(struct steering_table *st,
 	uint32_t hash;
 	int i, r;
 
-	decision_unmanaged(d);
 	if(qname == NULL || qname_len == 0 ||
 		qname_len > STEERING_CACHE_NAME_MAX ||
 		(qtype != STEER_TYPE_A && qtype != STEER_TYPE_AAAA)) {
+		decision_unmanaged(d);
 		if(candidates_hash(&c, qname, qname_len) != 0)
 			return 0;
 		cache->misses++;
@@ -765,6 +765,7 @@ steering_table_answer_cached(struct steering_table *st,
 				region_ctx, alloc, alloc_ctx, d);
 		}
 	}
+	decision_unmanaged(d);
 	if(candidates_hash(&c, qname, qname_len) != 0)
 		return 0;
 	cache->misses++;

@@ -131,7 +131,10 @@ cnroute_cache_rrset(struct module_qstate *qstate, uint8_t *name,
 		return NULL;
 	/* rrset_cache_lookup, with the key's hash (a pure function of the
 	 * name, type and class) remembered by the caller: it is a third of
-	 * the lookup */
+	 * the lookup. The caller keeps one per name and type: class IN, the
+	 * only one steered. */
+	if(qstate->qinfo.qclass != LDNS_RR_CLASS_IN)
+		memo = NULL;
 	memset(&key, 0, sizeof(key));
 	key.entry.key = &key;
 	key.rk.dname = name;
