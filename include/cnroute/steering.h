@@ -272,7 +272,7 @@ struct steering_cache_entry {
  * would otherwise decide again); anything else goes to the table every
  * time. Entries are found by a hash of the name's bytes, cheaper than
  * the label-by-label hashes the table needs, which only a miss computes.
- * Zero-initialised memory is an empty cache (about 2.4 MB).
+ * Zero-initialised memory is an empty cache (about 2.5 MB).
  */
 struct steering_cache {
 	/** the sets, two entries each, the most recently filled first */

@@ -313,7 +313,7 @@ static __thread struct geoip_cache cnroute_geoip_cache;
 /**
  * This worker thread's recent decisions (see steering_cache): a managed
  * name asked again before the table changes is answered without reading
- * the table. About 2.4 MB per worker thread, allocated by the dynamic
+ * the table. About 2.5 MB per worker thread, allocated by the dynamic
  * linker at the thread's first query and freed with the thread or when
  * the module is unloaded.
  */
