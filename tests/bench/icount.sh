@@ -40,11 +40,11 @@
 # recvfrom/sendto/epoll_wait in a single-threaded process; plain Unbound and
 # the constant module with num-threads 1 are single-threaded, cnroute never
 # is (its Redis thread), which alone costs it about 200 instructions per
-# query at num-threads 1 (path 2 against path 1 function by function,
-# 207 instructions: 176 in recvfrom, sendto and epoll_wait with glibc's
-# cancellation bookkeeping, the rest one or two each in lock functions;
-# no cnroute code runs for a cached name). With num-threads 2 all are
-# multi-threaded.
+# query at num-threads 1 (path 2 against path 1, callgrind's own cost per
+# function: of the 207 instructions, 124 are __pthread_enable/disable_
+# asynccancel and 83 recvfrom, sendto and epoll_wait; other functions
+# differ by a few instructions either way; no cnroute code runs for a
+# cached name). With num-threads 2 all are multi-threaded.
 #
 # Knobs (environment): CNROUTE_SO (build/cnroute.so), ICOUNT_COMPARE_SO
 # (unset: no comparison), ICOUNT_QUERIES (10000), ICOUNT_NAMES (100),
