@@ -53,8 +53,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(back_len == len && memcmp(back, wire, len) == 0);
 	}
 	if(dname_canonicalize(data, size, wire, &len) == 0) {
+		size_t i;
+
 		check(len >= 1 && len <= DNAME_MAX_WIRE && len <= size);
 		check_walk(wire, len);
+		/* the input's bytes, only 'A'..'Z' lower-cased */
+		for(i = 0; i < len; i++)
+			check(wire[i] == (data[i] >= 'A' && data[i] <= 'Z' ?
+				data[i] + 32 : data[i]));
 		dname_to_text(wire, text);
 		check(dname_from_text(text, back, &back_len) == 0);
 		check(back_len == len && memcmp(back, wire, len) == 0);
