@@ -32,6 +32,8 @@ for f in "$work/unbound/unbound-headers/config.h" "$work/unbound/unbound-version
 	[ -s "$f" ] || { echo "cnroute-deb: missing $f" >&2; exit 1; }
 done
 
+git -C "$top" rev-parse --git-dir >/dev/null 2>&1 || {
+	echo "cnroute-deb: $top is not a git work tree (the package takes the files git tracks)" >&2; exit 1; }
 tree="$work/cnroute-$version"
 rm -rf "$tree"
 mkdir -p "$tree"
@@ -65,7 +67,7 @@ dpkg-buildpackage -b -us -uc >"$work/cnroute-build.log" 2>&1 || {
 arch=$(dpkg --print-architecture)
 deb="$work/cnroute_${version}_${arch}.deb"
 echo "cnroute-deb: lintian $(basename "$deb")"
-lintian --fail-on error --display-info --no-tag-display-limit "$deb" | tee "$work/lintian.log" || {
+lintian --fail-on error --display-info --tag-display-limit 0 "$deb" | tee "$work/lintian.log" || {
 	echo "cnroute-deb: lintian reports errors" >&2; exit 1; }
 rm -f "$out"/cnroute_*.deb
 cp "$deb" "$out/"
