@@ -62,7 +62,7 @@ version="$debver$suffix"
 	printf 'unbound (%s) %s; urgency=medium\n\n' "$version" "$dist"
 	printf '  * Rebuild with --with-dynlibmodule, so that the daemon can load\n'
 	printf '    dynamic library modules such as cnroute.\n\n'
-	printf ' -- %s  %s\n\n' "${DEBFULLNAME:-cnroute packagers} <${DEBEMAIL:-cnroute@localhost}>" \
+	printf ' -- %s  %s\n\n' "${DEBFULLNAME:-cnroute packagers} <${DEBEMAIL:-packagers@cnroute.example.org}>" \
 		"$(date -R)"
 	cat debian/changelog
 } >debian/changelog.new
