@@ -248,3 +248,26 @@ check_eq "... and allows reading the GeoIP database" "(/usr/share/cnroute/**)" \
 # the daemons, in a network namespace of their own
 unshare --net --fork -- "$0" --in-netns "$debdir" "$root" || true
 [[ -f $work/netns.done ]] || bail "the part with the daemons stopped before its end"
+
+# Removing cnroute leaves an Unbound that starts: the link that loads the
+# module goes with it (the conffile it pointed to stays until purge).
+in_root env DEBIAN_FRONTEND=noninteractive apt-get remove -y -q cnroute >>"$work/apt.log" 2>&1 || {
+	tail -n 20 "$work/apt.log"; bail "apt-get remove cnroute failed"; }
+link=$root/etc/unbound/unbound.conf.d/cnroute.conf
+if [[ ! -e $link && ! -L $link ]]; then
+	ok "apt-get remove cnroute: Unbound is no longer told to load the module"
+else
+	not_ok "apt-get remove cnroute: Unbound is no longer told to load the module" "no $link" "$(ls -l "$link")"
+fi
+if in_root unbound-checkconf >"$work/checkconf.out" 2>&1; then
+	ok "... and unbound-checkconf accepts what is left"
+else
+	not_ok "... and unbound-checkconf accepts what is left" "exit 0" "$(tail -n 3 "$work/checkconf.out")"
+fi
+in_root env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q cnroute >>"$work/apt.log" 2>&1 || {
+	tail -n 20 "$work/apt.log"; bail "apt-get purge cnroute failed"; }
+check_eq "apt-get purge cnroute: its line in Unbound's AppArmor local additions is gone" "" \
+	"$(grep -e cnroute "$root/etc/apparmor.d/local/usr.sbin.unbound" || true)"
+check_eq "... and so are its conffiles" "" \
+	"$(ls "$root/etc/unbound/cnroute.conf" "$root/etc/unbound/cnroute-load.conf" \
+		"$root/etc/apparmor.d/abstractions/cnroute" 2>/dev/null || true)"
