@@ -49,6 +49,7 @@ cp "$geoip/geo-whois-asn-country.mmdb" "$geoip/geo-whois-asn-country.README.md" 
 touch "$tree/geoip"/*
 
 # The changelog carries the version of include/cnroute/version.h.
+# shellcheck source=/dev/null
 . /etc/os-release
 {
 	printf 'cnroute (%s) %s; urgency=medium\n\n' "$version" "${VERSION_CODENAME:-unstable}"

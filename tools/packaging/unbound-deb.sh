@@ -96,4 +96,6 @@ for p in $pinned; do
 	rm -f "$out/${p}"_*.deb
 	cp "$work/${p}_${version}_${arch}.deb" "$out/"
 done
-echo "unbound-deb: $(cd "$out" && ls unbound_*.deb $(for p in $pinned; do echo "${p}_*.deb"; done))"
+for p in unbound $pinned; do
+	echo "unbound-deb: $out/${p}_${version}_${arch}.deb"
+done
