@@ -10,7 +10,8 @@
 # packaged configuration, seeds a filing and a route with the packaged
 # cnroutectl and asks from outside the root (this system's kdig) with ECS:
 # a mainland subnet gets the CN pool, a US one the offshore pool, and
-# `cnroutectl explain` in the root says the same.
+# `cnroutectl explain` in the root says the same. Then removing cnroute must
+# leave an Unbound that starts, and purging it must take what it added.
 #
 # The script runs in a mount namespace of its own (its mounts are private to
 # it), and the daemons and the questions in a network namespace of their own
