@@ -80,7 +80,11 @@ unbound: $(UNBOUND)
 $(UNBOUND): tools/setup/build-unbound.sh tools/setup/apt-source.sh $(BUILD)/.unbound-origin | $(BUILD)/.deps
 	tools/setup/build-unbound.sh $(BUILD)
 	@touch $@
+# UB_SRC=DIR on the command line: a tree configured elsewhere (the package
+# build's, see tools/packaging/), used as it is; Unbound is not built then.
+ifneq ($(origin UB_SRC),command line)
 $(UB_SRC)/config.h: $(UNBOUND)
+endif
 
 geoip: $(GEOIP_DBS)
 $(GEOIP_DBS): tools/setup/fetch-geoip.sh | $(BUILD)/.deps
@@ -280,6 +284,9 @@ install: $(MODULE) $(CLI_TARGET) $(GEOIP_DBS)
 	sed 's|dynlib-file: .*|dynlib-file: "$(LIBDIR)/cnroute/cnroute.so"|' \
 		conf/unbound.conf.example >$(DESTDIR)$(UB_CONFDIR)/unbound.conf.d/cnroute.conf
 	chmod 0644 $(DESTDIR)$(UB_CONFDIR)/unbound.conf.d/cnroute.conf
+
+# make deb, make test-packages
+include tools/packaging/packaging.mk
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/tests $(BUILD)/asan $(MODULE) $(CLI)
