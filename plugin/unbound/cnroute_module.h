@@ -10,7 +10,9 @@
  *
  * Files: cnroute_module.c the entry points and the per-query states,
  * chain.c CNAME chains (cnroute's own and upstream ones) into managed
- * names, cache.c what Unbound's caches may hold, reply.c reply building.
+ * names, cache.c what Unbound's caches may hold, reply.c reply building,
+ * build_match.c the check that the daemon is the Unbound the module was
+ * built for.
  */
 #ifndef CNROUTE_MODULE_H
 #define CNROUTE_MODULE_H
@@ -359,5 +361,14 @@ void cnroute_fleet_status_answer(struct module_qstate *qstate, int id,
  */
 int cnroute_reply_ecs(struct module_qstate *qstate,
 	const struct cnroute_qstate *cq);
+
+/**
+ * Whether the program the module is loaded into is the Unbound it was
+ * built for: the same release (PACKAGE_STRING) and, where the program
+ * records one, the same configure line (build_match.c). Logs one line
+ * naming both when not.
+ * @return 1 if it is, 0 if init must fail
+ */
+int cnroute_build_matches_daemon(void);
 
 #endif /* CNROUTE_MODULE_H */
