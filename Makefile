@@ -14,7 +14,6 @@
 # BUILD=build-trixie; see tools/setup/unbound-versions.mk).
 
 BUILD      := build
-include tools/setup/unbound-versions.mk
 UB_SRC     := $(BUILD)/unbound-src
 UB_PREFIX  := $(BUILD)/unbound
 UNBOUND    := $(UB_PREFIX)/sbin/unbound
@@ -72,7 +71,7 @@ $(BUILD)/.deps: tools/setup/install-deps.sh
 	@touch $@
 
 # Unbound is rebuilt only when its recipe or the chosen source changes.
-UB_ORIGIN := $(if $(UNBOUND_SRC),$(abspath $(UNBOUND_SRC)),debian$(UB_SUITE_ORIGIN))
+UB_ORIGIN = $(if $(UNBOUND_SRC),$(abspath $(UNBOUND_SRC)),debian$(UB_SUITE_ORIGIN))
 $(BUILD)/.unbound-origin: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(UB_ORIGIN)' | cmp -s - $@ || echo '$(UB_ORIGIN)' > $@
@@ -288,3 +287,7 @@ clean:
 
 distclean:
 	rm -rf $(BUILD)
+
+# Other releases of Unbound and hiredis (UNBOUND_SUITE, test-trixie,
+# check-hiredis).
+include tools/setup/unbound-versions.mk
