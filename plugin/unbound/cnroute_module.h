@@ -13,6 +13,14 @@
  * names, cache.c what Unbound's caches may hold, reply.c reply building,
  * build_match.c the check that the daemon is the Unbound the module was
  * built for.
+ *
+ * Unbound releases: the glue is built and tested against 1.17.1 (Debian
+ * 12's source package). Where another release's API differs, the
+ * difference is handled here in plugin/unbound/ only, by #if on the
+ * UNBOUND version macros of config.h or on feature macros, and listed in
+ * this comment. None is handled yet: the glue has not been built against
+ * another release. A module always runs only in the very Unbound build
+ * whose configured tree it was compiled with (build_match.c).
  */
 #ifndef CNROUTE_MODULE_H
 #define CNROUTE_MODULE_H

@@ -28,7 +28,10 @@ else
 	suite=${UNBOUND_SUITE:-}
 	echo "build-unbound: fetching Debian's source package unbound${suite:+ ($suite)}"
 	rm -rf "$build/debsrc"
-	"$here/apt-source.sh" ${suite:+--suite "$suite"} unbound "$build/debsrc"
+	"$here/apt-source.sh" ${suite:+--suite "$suite"} unbound "$build/debsrc" || {
+		echo "build-unbound: Debian's unbound source package${suite:+ for $suite} could not be fetched;" \
+			"UNBOUND_SRC=DIR builds from an unpacked Unbound source tree instead" >&2
+		exit 1; }
 	dir=$(find "$build/debsrc" -maxdepth 1 -type d -name 'unbound-[0-9]*' | head -n 1)
 	[ -n "$dir" ] || { echo "build-unbound: no unbound-* tree unpacked" >&2; exit 1; }
 	mv "$dir" "$src"
