@@ -10,7 +10,8 @@
 #   make distclean  remove build/ entirely
 #
 # UNBOUND_SRC=DIR builds against an unpacked Unbound source tree instead of
-# Debian's source package.
+# Debian's source package; UNBOUND_SUITE=trixie takes Debian 13's (with
+# BUILD=build-trixie; see tools/setup/unbound-versions.mk).
 
 BUILD      := build
 UB_SRC     := $(BUILD)/unbound-src
@@ -70,7 +71,7 @@ $(BUILD)/.deps: tools/setup/install-deps.sh
 	@touch $@
 
 # Unbound is rebuilt only when its recipe or the chosen source changes.
-UB_ORIGIN := $(if $(UNBOUND_SRC),$(abspath $(UNBOUND_SRC)),debian)
+UB_ORIGIN = $(if $(UNBOUND_SRC),$(abspath $(UNBOUND_SRC)),debian$(UB_SUITE_ORIGIN))
 $(BUILD)/.unbound-origin: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(UB_ORIGIN)' | cmp -s - $@ || echo '$(UB_ORIGIN)' > $@
@@ -293,3 +294,7 @@ clean:
 
 distclean:
 	rm -rf $(BUILD)
+
+# Other releases of Unbound and hiredis (UNBOUND_SUITE, test-trixie,
+# check-hiredis).
+include tools/setup/unbound-versions.mk

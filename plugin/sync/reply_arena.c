@@ -8,11 +8,30 @@
  * children are stored into its element array by index), only from arena
  * blocks. The reader passes each task the reader's privdata, which is
  * where the current arena is found.
+ *
+ * hiredis 1.x changed the object functions: createArray takes a size_t,
+ * createDouble and createBool were added (RESP3), and createArray and
+ * createString also build the RESP3 aggregates (map, set, push) and
+ * strings (verbatim, big number). The table is filled by field name, and
+ * what only 1.x has is compiled for HIREDIS_MAJOR >= 1 only, so the same
+ * file builds against 0.14 (Debian 12) and 1.2 (Debian 13).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "reply_arena.h"
+
+#if HIREDIS_MAJOR >= 1
+/** hiredis 1.x: the RESP3 object functions and types exist. */
+#define ARENA_RESP3 1
+/** The type of createArray's element count. */
+typedef size_t arena_elements_t;
+#else
+/** hiredis 0.x: RESP2 only. */
+#define ARENA_RESP3 0
+/** The type of createArray's element count. */
+typedef int arena_elements_t;
+#endif
 
 /** Usual block size: a batch of 1000 HGETALL replies fills a few. */
 #define ARENA_BLOCK_SIZE (256 * 1024)
@@ -85,7 +104,9 @@ arena_link(const redisReadTask *task, redisReply *r)
 	}
 }
 
-/** createString: status, error and bulk strings. */
+/** createString: status, error and bulk strings (and with RESP3
+ *  verbatim strings, whose "txt:" prefix goes to vtype, and big
+ *  numbers). */
 static void *
 arena_create_string(const redisReadTask *task, char *str, size_t len)
 {
@@ -94,6 +115,16 @@ arena_create_string(const redisReadTask *task, char *str, size_t len)
 
 	if(r == NULL)
 		return NULL;
+#if ARENA_RESP3
+	if(task->type == REDIS_REPLY_VERB) {
+		if(len < 4)
+			return NULL; /* the reader checks this; never trust it */
+		memcpy(r->vtype, str, 3);
+		r->vtype[3] = '\0';
+		str += 4;
+		len -= 4;
+	}
+#endif
 	copy = arena_alloc(task->privdata, len + 1);
 	if(copy == NULL)
 		return NULL;
@@ -105,11 +136,12 @@ arena_create_string(const redisReadTask *task, char *str, size_t len)
 	return r;
 }
 
-/** createArray. */
+/** createArray: arrays (and with RESP3 maps, sets and pushes, of the
+ *  task's type; a map's count is already that of keys plus values). */
 static void *
-arena_create_array(const redisReadTask *task, int elements)
+arena_create_array(const redisReadTask *task, arena_elements_t elements)
 {
-	redisReply *r = arena_reply(task, REDIS_REPLY_ARRAY);
+	redisReply *r = arena_reply(task, task->type);
 
 	if(r == NULL)
 		return NULL;
@@ -138,6 +170,43 @@ arena_create_integer(const redisReadTask *task, long long value)
 	return r;
 }
 
+#if ARENA_RESP3
+/** createDouble (RESP3): the value, and its text as received. */
+static void *
+arena_create_double(const redisReadTask *task, double value, char *str,
+	size_t len)
+{
+	redisReply *r = arena_reply(task, REDIS_REPLY_DOUBLE);
+	char *copy;
+
+	if(r == NULL)
+		return NULL;
+	copy = arena_alloc(task->privdata, len + 1);
+	if(copy == NULL)
+		return NULL;
+	memcpy(copy, str, len);
+	copy[len] = '\0';
+	r->dval = value;
+	r->str = copy;
+	r->len = len;
+	arena_link(task, r);
+	return r;
+}
+
+/** createBool (RESP3): 1 or 0 in integer. */
+static void *
+arena_create_bool(const redisReadTask *task, int value)
+{
+	redisReply *r = arena_reply(task, REDIS_REPLY_BOOL);
+
+	if(r == NULL)
+		return NULL;
+	r->integer = value != 0;
+	arena_link(task, r);
+	return r;
+}
+#endif /* ARENA_RESP3 */
+
 /** createNil. */
 static void *
 arena_create_nil(const redisReadTask *task)
@@ -159,11 +228,15 @@ arena_free_object(void *reply)
 
 /** The object functions of every arena reader. */
 static redisReplyObjectFunctions arena_functions = {
-	arena_create_string,
-	arena_create_array,
-	arena_create_integer,
-	arena_create_nil,
-	arena_free_object
+	.createString = arena_create_string,
+	.createArray = arena_create_array,
+	.createInteger = arena_create_integer,
+#if ARENA_RESP3
+	.createDouble = arena_create_double,
+	.createBool = arena_create_bool,
+#endif
+	.createNil = arena_create_nil,
+	.freeObject = arena_free_object
 };
 
 redisReplyObjectFunctions *
@@ -179,14 +252,16 @@ reply_arena_attach(redisContext *c, struct reply_arena *arena)
 void
 reply_arena_use(redisContext *c, struct reply_arena *arena)
 {
-	redisReaderSetPrivdata(c->reader, arena);
+	/* not redisReaderSetPrivdata: in hiredis 1.x that macro casts the
+	 * pointer to int, which -Werror rejects outside system headers */
+	c->reader->privdata = arena;
 }
 
 void
 reply_arena_detach(redisContext *c, redisReplyObjectFunctions *prev)
 {
 	c->reader->fn = prev;
-	redisReaderSetPrivdata(c->reader, NULL);
+	c->reader->privdata = NULL;
 }
 
 void

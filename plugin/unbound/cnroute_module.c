@@ -217,11 +217,16 @@ cnroute_env_free(struct cnroute_env *ce, struct dynlibmod_env *de, int id)
 int
 init(struct module_env *env, int id)
 {
-	struct dynlibmod_env *de = env->modinfo[id];
+	struct dynlibmod_env *de;
 	struct cnroute_env *ce;
 	char err[CONF_ERR_MAX > GEOIP_ERR_MAX ? CONF_ERR_MAX : GEOIP_ERR_MAX];
 	const char *path = conf_path(NULL);
 
+	/* before anything of env is read: its layout is that of the
+	 * Unbound the module was built for */
+	if(!cnroute_build_matches_daemon())
+		return 0;
+	de = env->modinfo[id];
 	cnroute_log_set_sink(cnroute_log_to_unbound);
 	ce = calloc(1, sizeof(*ce));
 	if(!ce) {

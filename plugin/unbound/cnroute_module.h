@@ -10,7 +10,17 @@
  *
  * Files: cnroute_module.c the entry points and the per-query states,
  * chain.c CNAME chains (cnroute's own and upstream ones) into managed
- * names, cache.c what Unbound's caches may hold, reply.c reply building.
+ * names, cache.c what Unbound's caches may hold, reply.c reply building,
+ * build_match.c the check that the daemon is the Unbound the module was
+ * built for.
+ *
+ * Unbound releases: the glue is built and tested against 1.17.1 (Debian
+ * 12's source package). Where another release's API differs, the
+ * difference is handled here in plugin/unbound/ only, by #if on the
+ * UNBOUND version macros of config.h or on feature macros, and listed in
+ * this comment. None is handled yet: the glue has not been built against
+ * another release. A module always runs only in the very Unbound build
+ * whose configured tree it was compiled with (build_match.c).
  */
 #ifndef CNROUTE_MODULE_H
 #define CNROUTE_MODULE_H
@@ -380,5 +390,14 @@ void cnroute_fleet_status_answer(struct module_qstate *qstate, int id,
  */
 int cnroute_reply_ecs(struct module_qstate *qstate,
 	const struct cnroute_qstate *cq);
+
+/**
+ * Whether the program the module is loaded into is the Unbound it was
+ * built for: the same release (PACKAGE_STRING) and, where the program
+ * records one, the same configure line (build_match.c). Logs one line
+ * naming both when not.
+ * @return 1 if it is, 0 if init must fail
+ */
+int cnroute_build_matches_daemon(void);
 
 #endif /* CNROUTE_MODULE_H */

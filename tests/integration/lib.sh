@@ -13,6 +13,8 @@
 #   it_done
 #
 # Environment overrides (defaults are the build paths under the repo root):
+#   IT_BUILD         the build directory the defaults below are taken from
+#                    (default build/; make test-integration BUILD=DIR sets it),
 #   UNBOUND, UNBOUND_CONTROL, UNBOUND_CHECKCONF, CNROUTE_SO,
 #   GEOIP_COUNTRY_DB (ip-location-db, field country_code),
 #   GEOIP_MAXMIND_DB (MaxMind GeoIP2-Country-Test, field country.iso_code),
@@ -28,12 +30,13 @@ IT_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 IT_ROOT=$(cd "$IT_LIB_DIR/../.." && pwd)
 IT_DATA=$IT_LIB_DIR/data
 
-UNBOUND=${UNBOUND:-$IT_ROOT/build/unbound/sbin/unbound}
+IT_BUILD=${IT_BUILD:-$IT_ROOT/build}
+UNBOUND=${UNBOUND:-$IT_BUILD/unbound/sbin/unbound}
 UNBOUND_CONTROL=${UNBOUND_CONTROL:-$(dirname "$UNBOUND")/unbound-control}
 UNBOUND_CHECKCONF=${UNBOUND_CHECKCONF:-$(dirname "$UNBOUND")/unbound-checkconf}
-CNROUTE_SO=${CNROUTE_SO:-$IT_ROOT/build/cnroute.so}
-GEOIP_COUNTRY_DB=${GEOIP_COUNTRY_DB:-$IT_ROOT/build/geoip/geo-whois-asn-country.mmdb}
-GEOIP_MAXMIND_DB=${GEOIP_MAXMIND_DB:-$IT_ROOT/build/geoip/GeoIP2-Country-Test.mmdb}
+CNROUTE_SO=${CNROUTE_SO:-$IT_BUILD/cnroute.so}
+GEOIP_COUNTRY_DB=${GEOIP_COUNTRY_DB:-$IT_BUILD/geoip/geo-whois-asn-country.mmdb}
+GEOIP_MAXMIND_DB=${GEOIP_MAXMIND_DB:-$IT_BUILD/geoip/GeoIP2-Country-Test.mmdb}
 IT_NO_MODULE=${IT_NO_MODULE:-0}
 IT_PREFIX=${IT_PREFIX:-cnit:}          # key-prefix used by the tests
 IT_PORTDIR=/tmp/cnroute-it-ports       # port reservations shared by concurrent runs
@@ -727,7 +730,7 @@ barrier_done() { exec {IT_FIFO_FD}>&-; rm -f "$IT_FIFO"; }
 # ---------------------------------------------------------------- cnroutectl
 # Helpers for the CLI tests (t_cli_*.sh). CNROUTECTL overrides the binary.
 
-CNROUTECTL=${CNROUTECTL:-$IT_ROOT/build/cnroutectl}
+CNROUTECTL=${CNROUTECTL:-$IT_BUILD/cnroutectl}
 
 # it_cli_conf [key=value ...]: write WORK/cli.conf for cnroutectl (the same
 # keys as an Unbound instance's cnroute.conf; needs RPORT) and check that

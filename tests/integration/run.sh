@@ -7,7 +7,7 @@
 # file crashed (non-zero exit without a failed assertion, no completion
 # marker, or timeout).
 #
-# Environment: see lib.sh (UNBOUND, CNROUTE_SO, GEOIP_COUNTRY_DB,
+# Environment: see lib.sh (IT_BUILD, UNBOUND, CNROUTE_SO, GEOIP_COUNTRY_DB,
 # GEOIP_MAXMIND_DB, IT_NO_MODULE=1, IT_KEEP=1, IT_VERBOSE=1);
 # IT_TEST_TIMEOUT (seconds per test file, default 240).
 dir=$(cd "$(dirname "$0")" && pwd)

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 it_begin
 ROOT_DIR=$IT_WORK/root
-out=$(make -s -C "$IT_ROOT" install DESTDIR="$ROOT_DIR" PREFIX=/usr 2>&1); rc=$?
+out=$(make -s -C "$IT_ROOT" install BUILD="$IT_BUILD" DESTDIR="$ROOT_DIR" PREFIX=/usr 2>&1); rc=$?
 assert_eq "make install exits 0 ($(tail -3 <<<"$out"))" 0 "$rc"
 ma=$(${CC:-cc} -print-multiarch)
 want=$(sed -n '/<!-- install:begin -->/,/<!-- install:end -->/p' "$IT_ROOT/README.md" |
@@ -25,7 +25,7 @@ assert_eq "installed cnroute.conf: geoip-db is the installed database" "/usr/sha
 [[ -s $ROOT_DIR$db ]] && ok "the database is there" || not_ok "the database is there" "$ROOT_DIR$db" "missing"
 so=$(sed -n 's/^[[:space:]]*dynlib-file: *"\(.*\)"/\1/p' "$ROOT_DIR/etc/unbound/unbound.conf.d/cnroute.conf")
 assert_eq "unbound.conf.d snippet loads the installed module" "/usr/lib/$ma/cnroute/cnroute.so" "$so"
-cmp -s "$ROOT_DIR$so" "$IT_ROOT/build/cnroute.so" && ok "the installed module is the one built" ||
+cmp -s "$ROOT_DIR$so" "$IT_BUILD/cnroute.so" && ok "the installed module is the one built" ||
 	not_ok "the installed module is the one built" "build/cnroute.so" "$ROOT_DIR$so"
 # the installed configuration is valid: a command that reads it and then
 # needs something else (fleet-resolvers) fails for that, not the file

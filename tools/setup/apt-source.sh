@@ -1,12 +1,24 @@
 #!/bin/sh
-# apt-source.sh PACKAGE DESTDIR - unpack Debian's source package into DESTDIR.
+# apt-source.sh [--suite SUITE] PACKAGE DESTDIR - unpack Debian's source
+# package into DESTDIR.
 #
 # Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
 #
 # The system's apt configuration is left alone: a private sources list is
 # derived from the system's own "deb" entries (turned into "deb-src") and
 # used with private list and cache directories under DESTDIR/.apt.
+#
+# --suite SUITE (e.g. trixie) takes the package from another Debian release:
+# in the derived entries the suite names bookworm, bookworm-updates and
+# bookworm-security become SUITE, SUITE-updates and SUITE-security. Only
+# the suite field is rewritten (a repository such as "cloud-sdk-bookworm"
+# is another name, not a Debian suite), and only Debian's own suites are.
 set -eu
+suite=
+if [ "${1:-}" = --suite ]; then
+	suite=$2
+	shift 2
+fi
 pkg=$1
 dest=$2
 mkdir -p "$dest"
@@ -29,6 +41,18 @@ for f in /etc/apt/sources.list.d/*.list; do
 	sed -n 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$f" \
 		> "$apt/sources.list.d/$(basename "$f")"
 done
+
+# Another release: the suite field of one-line entries is the third word
+# ("deb-src URI SUITE COMPONENT..."), that of deb822 files the Suites: line.
+if [ -n "$suite" ]; then
+	for f in "$apt/sources.list" "$apt/sources.list.d"/*; do
+		[ -f "$f" ] || continue
+		sed -i \
+			-e "s/^\(deb-src[[:space:]]\{1,\}\(\[[^]]*\][[:space:]]\{1,\}\)\{0,1\}[^[:space:]]\{1,\}[[:space:]]\{1,\}\)bookworm\([-[:space:]]\)/\1$suite\3/" \
+			-e "/^Suites:/s/\([[:space:]]\)bookworm\b/\1$suite/g" \
+			"$f"
+	done
+fi
 
 opts="-o Dir::Etc::SourceList=$apt/sources.list
  -o Dir::Etc::SourceParts=$apt/sources.list.d

@@ -5,7 +5,8 @@
 # Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
 #
 # Source: $UNBOUND_SRC (an unpacked Unbound tree, copied so it stays
-# untouched) or else Debian's source package. The configured tree stays in
+# untouched) or else Debian's source package, from the system's release or,
+# with $UNBOUND_SUITE (e.g. trixie), from that Debian release. The configured tree stays in
 # BUILD_DIR/unbound-src (its config.h and headers build the module); the
 # daemon is installed under BUILD_DIR/unbound.
 set -eu
@@ -24,9 +25,13 @@ if [ -n "${UNBOUND_SRC:-}" ]; then
 	cp -a "$UNBOUND_SRC" "$src"
 	(cd "$src" && { [ ! -f Makefile ] || make distclean >/dev/null 2>&1 || true; })
 else
-	echo "build-unbound: fetching Debian's source package unbound"
+	suite=${UNBOUND_SUITE:-}
+	echo "build-unbound: fetching Debian's source package unbound${suite:+ ($suite)}"
 	rm -rf "$build/debsrc"
-	"$here/apt-source.sh" unbound "$build/debsrc"
+	"$here/apt-source.sh" ${suite:+--suite "$suite"} unbound "$build/debsrc" || {
+		echo "build-unbound: Debian's unbound source package${suite:+ for $suite} could not be fetched;" \
+			"UNBOUND_SRC=DIR builds from an unpacked Unbound source tree instead" >&2
+		exit 1; }
 	dir=$(find "$build/debsrc" -maxdepth 1 -type d -name 'unbound-[0-9]*' | head -n 1)
 	[ -n "$dir" ] || { echo "build-unbound: no unbound-* tree unpacked" >&2; exit 1; }
 	mv "$dir" "$src"
