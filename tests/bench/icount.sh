@@ -50,6 +50,8 @@
 # (unset: no comparison), ICOUNT_QUERIES (10000), ICOUNT_NAMES (100),
 # ICOUNT_THREADS ("1 2"), ICOUNT_INSTANCES ("plain const cnroute": the
 # instances to run, e.g. only "cnroute" while working on the module),
+# ICOUNT_SERVER_EXTRA adds a line to every instance's server: clause
+# (e.g. "wait-limit: 0", to see what one of Unbound's mechanisms costs).
 # ICOUNT_KEEP=1 keeps the work dir. Output: markdown tables (the counts, and
 # the targets (2)/(1) <= 1.03 and (5)/(6) <= 1.5 judged) on stdout and in
 # build/bench/icount.md.
@@ -360,6 +362,7 @@ start_unbound() {
 		    rrset-cache-size: 128m
 		    domain-insecure: "bench."
 		    module-config: "$mods"
+		    ${ICOUNT_SERVER_EXTRA:-}
 		EOF
 		if [[ -n $so ]]; then printf 'dynlib:\n    dynlib-file: "%s"\n' "$so"; fi
 		printf 'remote-control:\n    control-enable: no\n'
