@@ -55,7 +55,7 @@ if [ -n "$suite" ]; then
 	for f in "$apt/sources.list" "$apt/sources.list.d"/*; do
 		[ -f "$f" ] || continue
 		sed -i \
-			-e "s/^\($type[[:space:]]\{1,\}\(\[[^]]*\][[:space:]]\{1,\}\)\{0,1\}[^[:space:]]\{1,\}[[:space:]]\{1,\}\)bookworm\([-[:space:]]\)/\1$suite\3/" \
+			-e "s/^\(${type}[[:space:]]\{1,\}\(\[[^]]*\][[:space:]]\{1,\}\)\{0,1\}[^[:space:]]\{1,\}[[:space:]]\{1,\}\)bookworm\([-[:space:]]\)/\1$suite\3/" \
 			-e "/^Suites:/s/\([[:space:]]\)bookworm\b/\1$suite/g" \
 			"$f"
 	done
