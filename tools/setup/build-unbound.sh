@@ -36,7 +36,7 @@ else
 			echo "build-unbound: Debian's unbound source package${suite:+ for $suite} could not be fetched;" \
 				"UNBOUND_SRC=DIR builds from an unpacked Unbound source tree instead" >&2
 			exit 1; }
-		echo "build-unbound: the mirror does not serve $suite's unbound source package;" \
+		echo "build-unbound: $suite's unbound source package could not be fetched (see above);" \
 			"falling back to the pinned $pinned (tools/setup/unbound-fallback.pin)" >&2
 		rm -rf "$build/debsrc"
 		"$here/fetch-pinned-source.sh" "$suite" "$here/unbound-fallback.pin" "$build/debsrc"
