@@ -494,7 +494,11 @@ doorbell_target(struct config_file *cfg, struct sockaddr_storage *to,
 	snprintf(port, sizeof(port), "%d", cfg->port);
 	for(i = 0; i < cfg->num_ifs || (i == 0 && cfg->num_ifs == 0); i++) {
 		const char *ifname = cfg->num_ifs ? cfg->ifs[i] : "127.0.0.1";
+#if CNROUTE_UB_VERSION >= 12601
+		if(if_is_pp2(ifname, cfg->port, cfg->proxy_protocol_port) ||
+#else
 		if(if_is_pp2(ifname, port, cfg->proxy_protocol_port) ||
+#endif
 			!extstrtoaddr(ifname, to, len, cfg->port))
 			continue;
 		if(ntohs(((struct sockaddr_in *)to)->sin_port) ==

@@ -93,8 +93,14 @@ chain_resolve(struct module_qstate *qstate, int id, struct cnroute_qstate *cq,
 	target.qname_len = cq->chase_len;
 	target.qtype = qstate->qinfo.qtype;
 	target.qclass = qstate->qinfo.qclass;
+#if CNROUTE_UB_VERSION >= 12401
+	if(!(*qstate->env->attach_sub)(qstate, &target, NULL, BIT_RD, 0, 0,
+		&sub))
+		return 0;
+#else
 	if(!(*qstate->env->attach_sub)(qstate, &target, BIT_RD, 0, 0, &sub))
 		return 0;
+#endif
 	if(sub && unmanaged) {
 		/* A new state for a name this query just found unmanaged:
 		 * it enters cnroute with module_event_pass and a state of

@@ -15,15 +15,37 @@
  * built for.
  *
  * Unbound releases: the glue is built and tested against 1.17.1 (Debian
- * 12's source package). Where another release's API differs, the
- * difference is handled here in plugin/unbound/ only, by #if on the
- * UNBOUND version macros of config.h or on feature macros, and listed in
- * this comment. None is handled yet: the glue has not been built against
- * another release. A module always runs only in the very Unbound build
- * whose configured tree it was compiled with (build_match.c).
+ * 12's source package) and 1.26.1 (Debian's 1.26 source package, the
+ * series of Debian 13). Where their APIs differ, the difference is handled
+ * here in plugin/unbound/ only, by #if on CNROUTE_UB_VERSION (below, from
+ * config.h) or on feature macros, and listed here:
+ *  - chain.c: env->attach_sub takes the sub-query's client info
+ *    (struct respip_client_info *) since 1.24.1; cnroute passes NULL, as
+ *    the iterator does, so the sub-query is shared as before.
+ *  - reply.c: construct_reply_info_base takes serve-expired's norec TTL
+ *    and the EDE reason of a bogus answer (1.26.1 has both; 0 and
+ *    LDNS_EDE_NONE, as Unbound's own synthesized replies pass).
+ *  - cache.c: if_is_pp2 takes the interface's port as an int, not a
+ *    string.
+ * The thresholds of the last two are the release tested (1.26.1): when
+ * exactly they changed between 1.17.1 and 1.26.1 was not pinned down, and
+ * releases in between are neither built nor tested. A wrong threshold
+ * does not build (the prototypes are checked), it cannot misbehave. A
+ * module always runs only in the very Unbound build whose configured tree
+ * it was compiled with (build_match.c).
  */
 #ifndef CNROUTE_MODULE_H
 #define CNROUTE_MODULE_H
+
+/** Turns config.h's RSRC_PACKAGE_VERSION ("1,26,1,0") into a number. */
+#define CNROUTE_UB_VERSION_OF_(major, minor, patch, build) \
+	((major) * 10000 + (minor) * 100 + (patch))
+/** Expands its argument first, so that the four numbers become four
+ *  arguments of CNROUTE_UB_VERSION_OF_. */
+#define CNROUTE_UB_VERSION_OF(...) CNROUTE_UB_VERSION_OF_(__VA_ARGS__)
+/** The Unbound release built against, e.g. 12601 for 1.26.1; config.h has
+ *  no numeric version of its own but the Windows resource one. */
+#define CNROUTE_UB_VERSION CNROUTE_UB_VERSION_OF(RSRC_PACKAGE_VERSION)
 
 #include <pthread.h>
 #include <stdatomic.h>

@@ -88,8 +88,13 @@ reply_msg_new(struct module_qstate *qstate, size_t an, uint32_t ttl,
 		return NULL;
 	msg->qinfo = qstate->qinfo;
 	FLAGS_SET_RCODE(flags, rcode);
+#if CNROUTE_UB_VERSION >= 12601
+	msg->rep = construct_reply_info_base(qstate->region, flags, 1, ttl,
+		ttl, ttl, 0, an, 0, 0, an, sec_status_insecure, LDNS_EDE_NONE);
+#else
 	msg->rep = construct_reply_info_base(qstate->region, flags, 1, ttl,
 		ttl, ttl, an, 0, 0, an, sec_status_insecure);
+#endif
 	if(!msg->rep)
 		return NULL;
 	/* not authoritative: the answer is a resolver's choice, and AA would

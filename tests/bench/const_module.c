@@ -26,6 +26,16 @@
 #include "sldns/rrdef.h"
 #include "sldns/sbuffer.h"
 
+/** The Unbound release built against, as cnroute_module.h derives it from
+ *  config.h's RSRC_PACKAGE_VERSION ("1,26,1,0" gives 12601). */
+#define CNROUTE_UB_VERSION_OF_(major, minor, patch, build) \
+	((major) * 10000 + (minor) * 100 + (patch))
+/** Expands its argument first, so that the four numbers become four
+ *  arguments of CNROUTE_UB_VERSION_OF_. */
+#define CNROUTE_UB_VERSION_OF(...) CNROUTE_UB_VERSION_OF_(__VA_ARGS__)
+/** The Unbound release built against, e.g. 12601 for 1.26.1. */
+#define CNROUTE_UB_VERSION CNROUTE_UB_VERSION_OF(RSRC_PACKAGE_VERSION)
+
 #define EXPORT __attribute__((visibility("default")))
 
 EXPORT int init(struct module_env *env, int id);
@@ -68,8 +78,16 @@ const_reply(struct module_qstate *qstate)
 	if(!msg)
 		return NULL;
 	msg->qinfo = qstate->qinfo;
+	/* as plugin/unbound/reply.c builds it (cnroute_module.h lists the
+	 * Unbound release differences) */
+#if CNROUTE_UB_VERSION >= 12601
+	msg->rep = construct_reply_info_base(region, flags, 1, CONST_TTL,
+		CONST_TTL, CONST_TTL, 0, 1, 0, 0, 1, sec_status_insecure,
+		LDNS_EDE_NONE);
+#else
 	msg->rep = construct_reply_info_base(region, flags, 1, CONST_TTL,
 		CONST_TTL, CONST_TTL, 1, 0, 0, 1, sec_status_insecure);
+#endif
 	if(!msg->rep)
 		return NULL;
 	msg->rep->authoritative = 0;

@@ -6,7 +6,9 @@
 #
 # Source: $UNBOUND_SRC (an unpacked Unbound tree, copied so it stays
 # untouched) or else Debian's source package, from the system's release or,
-# with $UNBOUND_SUITE (e.g. trixie), from that Debian release. The configured tree stays in
+# with $UNBOUND_SUITE (e.g. trixie), from that Debian release; where the
+# mirror does not serve that release's package, the one pinned for the
+# suite in unbound-fallback.pin (fetch-pinned-source.sh). The configured tree stays in
 # BUILD_DIR/unbound-src (its config.h and headers build the module); the
 # daemon is installed under BUILD_DIR/unbound.
 set -eu
@@ -28,10 +30,17 @@ else
 	suite=${UNBOUND_SUITE:-}
 	echo "build-unbound: fetching Debian's source package unbound${suite:+ ($suite)}"
 	rm -rf "$build/debsrc"
-	"$here/apt-source.sh" ${suite:+--suite "$suite"} unbound "$build/debsrc" || {
-		echo "build-unbound: Debian's unbound source package${suite:+ for $suite} could not be fetched;" \
-			"UNBOUND_SRC=DIR builds from an unpacked Unbound source tree instead" >&2
-		exit 1; }
+	if ! "$here/apt-source.sh" ${suite:+--suite "$suite"} unbound "$build/debsrc"; then
+		pinned=$(awk -v s="$suite" '$1 == s && s != "" { print $2; exit }' "$here/unbound-fallback.pin")
+		[ -n "$pinned" ] || {
+			echo "build-unbound: Debian's unbound source package${suite:+ for $suite} could not be fetched;" \
+				"UNBOUND_SRC=DIR builds from an unpacked Unbound source tree instead" >&2
+			exit 1; }
+		echo "build-unbound: $suite's unbound source package could not be fetched (see above);" \
+			"falling back to the pinned $pinned (tools/setup/unbound-fallback.pin)" >&2
+		rm -rf "$build/debsrc"
+		"$here/fetch-pinned-source.sh" "$suite" "$here/unbound-fallback.pin" "$build/debsrc"
+	fi
 	dir=$(find "$build/debsrc" -maxdepth 1 -type d -name 'unbound-[0-9]*' | head -n 1)
 	[ -n "$dir" ] || { echo "build-unbound: no unbound-* tree unpacked" >&2; exit 1; }
 	mv "$dir" "$src"

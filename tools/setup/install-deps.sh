@@ -15,6 +15,11 @@ redis-server redis-tools nsd dnsutils knot-dnsutils mmdb-bin
 prometheus
 nodejs npm
 "
+# Another release's Unbound (UNBOUND_SUITE) may come from a pinned source
+# package whose signature is checked with gpgv (fetch-pinned-source.sh).
+if [ -n "${UNBOUND_SUITE:-}" ]; then
+	PACKAGES="$PACKAGES gpgv"
+fi
 if [ "${1:-}" = "--bench" ]; then
 	PACKAGES="$PACKAGES dnsperf valgrind"
 fi

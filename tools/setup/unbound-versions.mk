@@ -7,7 +7,9 @@
 #   make BUILD=build-trixie UNBOUND_SUITE=trixie   Unbound from Debian 13's
 #        source package, and the module, CLI and unit tests built against
 #        it, all under build-trixie/ (any Debian suite name works)
-#   make test-trixie       that build's unit and integration tests
+#   make test-trixie       that build's unit and integration tests (with
+#        build/ made too, t_build_match also loads each build's module into
+#        the other's Unbound); what CI runs for Debian 13's Unbound
 #   make check-hiredis     the module and cnroutectl built against Debian
 #        13's hiredis (1.2) under $(BUILD)/hiredis-1.2, and the unit tests
 #        of the reply arena run against it
@@ -25,6 +27,14 @@ export IT_BUILD := $(abspath $(BUILD))
 # a build from another suite is another Unbound. Empty for the system's
 # release, so that an existing build/ is not rebuilt.
 UB_SUITE_ORIGIN := $(if $(UNBOUND_SUITE),:$(UNBOUND_SUITE))
+
+# A suite's Unbound may come from the source package pinned for it in
+# tools/setup/unbound-fallback.pin (when the mirror does not serve the
+# suite's own; build-unbound.sh says which it took): a new pin is another
+# Unbound.
+ifneq ($(UNBOUND_SUITE),)
+$(UNBOUND): tools/setup/fetch-pinned-source.sh tools/setup/unbound-fallback.pin
+endif
 
 # test-trixie: with a default build in build/ already made, t_build_match
 # also loads each build's module into the other's Unbound.
