@@ -286,3 +286,6 @@ clean:
 
 distclean:
 	rm -rf $(BUILD)
+
+# Unbound's replay test suite with the module loaded (make test-testbound)
+include tests/testbound/testbound.mk

@@ -1,0 +1,192 @@
+#!/bin/bash
+# run.sh [SCENARIO...] - Unbound's own replay scenarios (testdata/*.rpl and
+# *.crpl of the Unbound tree the module is built against), each run twice
+# by testbound: as shipped, and with cnroute loaded in the module stack.
+#
+# Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
+#
+# The cnroute copy of a scenario is made by with-cnroute.awk (dynlib at
+# cnroute's place in the scenario's module-config, or in Unbound's default
+# "validator iterator"; a dynlib: clause naming BUILD/cnroute.so). cnroute
+# reads a cnroute.conf whose redis-server is a closed loopback port, so no
+# name is managed: every scenario must behave exactly as without the
+# module. A cnroute run only counts as passed when the module did start
+# (its "started with" line is in testbound's log).
+#
+# Every scenario that passes as shipped must pass with cnroute; one that
+# does not is a regression and fails the run. Scenarios that fail as
+# shipped are listed, not counted. Scenarios that need a feature the tree
+# was built without (SHA-2, GOST, ECS, ipsecmod, cachedb: the same checks
+# as Unbound's testdata/03-testbound.tdir) are skipped and listed.
+#
+# SCENARIO: a file name in testdata with or without .rpl/.crpl, or a path.
+# Environment:
+#   BUILD          build directory (default: build), relative to the
+#                  repository root or absolute; testbound is expected in
+#                  BUILD/testbound/testbound (tests/testbound/build.sh)
+#   UNBOUND_SUITE  a label for the Unbound build, printed in the summary
+#   TB_JOBS        scenarios run at once (default 2)
+#   TB_TIMEOUT     seconds one testbound run may take before it counts as
+#                  failed (default 300; a scenario takes well under one)
+#   TB_KEEP=1      keep the logs of passing runs too
+# Results and the logs of failing runs: BUILD/testbound/run/.
+set -u
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+here=$root/tests/testbound
+
+# ---------------------------------------------------------------- one scenario
+
+# run_one NAME FILE: both runs of one scenario; writes results/NAME
+# ("skip REASON" or "SHIPPED_RC CNROUTE_RC LOADED") and prints one line.
+run_one() {
+	local name=$1 file=$2 work rc_s rc_c loaded=0 why
+	work=$TB_OUT/work/$name
+	if why=$(needs_missing_feature "$name"); then
+		echo "skip $why" >"$TB_OUT/results/$name"
+		printf 'skip   %s (%s)\n' "$name" "$why"
+		return 0
+	fi
+	mkdir -p "$work"
+	cp "$file" "$work/shipped.rpl"
+	awk -v so="$TB_SO" -f "$here/with-cnroute.awk" "$file" >"$work/cnroute.rpl" || {
+		echo "2 2 0" >"$TB_OUT/results/$name"
+		printf 'ERROR  %s: cannot rewrite the scenario\n' "$name"
+		return 0; }
+	# testbound writes its temporary files into the working directory
+	(cd "$work" && timeout -k 10 "$TB_TIMEOUT" "$TB_BIN" -p shipped.rpl \
+		>shipped.log 2>&1)
+	rc_s=$?
+	(cd "$work" && CNROUTE_CONF=$TB_OUT/cnroute.conf timeout -k 10 \
+		"$TB_TIMEOUT" "$TB_BIN" -p cnroute.rpl >cnroute.log 2>&1)
+	rc_c=$?
+	grep -q 'cnroute: started with' "$work/cnroute.log" && loaded=1
+	echo "$rc_s $rc_c $loaded" >"$TB_OUT/results/$name"
+	if [[ $rc_s == 0 && $rc_c == 0 && $loaded == 1 ]]; then
+		printf 'ok     %s\n' "$name"
+		[[ ${TB_KEEP:-0} == 1 ]] || rm -rf "$work"
+	elif [[ $rc_s != 0 ]]; then
+		printf 'shipped-fails %s (shipped rc %s, with cnroute rc %s)\n' \
+			"$name" "$rc_s" "$rc_c"
+	else
+		printf 'REGRESSION %s (with cnroute rc %s%s), log: %s\n' "$name" \
+			"$rc_c" "$([[ $loaded == 1 ]] || echo ', module not started')" \
+			"$work/cnroute.log"
+	fi
+}
+
+# needs_missing_feature NAME: print the feature and succeed when the
+# scenario needs one this testbound lacks (as 03-testbound.tdir decides).
+needs_missing_feature() {
+	case $1 in *sha2*) "$TB_BIN" -2 >/dev/null 2>&1 || { echo "no SHA-2"; return 0; } ;; esac
+	case $1 in *gost*) "$TB_BIN" -g >/dev/null 2>&1 || { echo "no GOST"; return 0; } ;; esac
+	case $1 in *subnet*) "$TB_BIN" -c >/dev/null 2>&1 || { echo "no subnetcache"; return 0; } ;; esac
+	case $1 in *ipsecmod*) "$TB_BIN" -i >/dev/null 2>&1 || { echo "no ipsecmod"; return 0; } ;; esac
+	case $1 in *cachedb*) grep -q 'define USE_CACHEDB 1' "$TB_SRC/config.h" || { echo "no cachedb"; return 0; } ;; esac
+	return 1
+}
+
+if [[ ${1:-} == --one ]]; then
+	run_one "$(basename "$2" | sed 's/\.c\{0,1\}rpl$//')" "$2"
+	exit 0
+fi
+
+# ---------------------------------------------------------------- setup
+
+BUILD=${BUILD:-build}
+case $BUILD in /*) b=$BUILD ;; *) b=$root/$BUILD ;; esac
+export TB_SRC=$b/unbound-src
+export TB_BIN=$b/testbound/testbound
+export TB_SO=$b/cnroute.so
+export TB_OUT=$b/testbound/run
+export TB_TIMEOUT=${TB_TIMEOUT:-300}
+geoip=$b/geoip/geo-whois-asn-country.mmdb
+jobs=${TB_JOBS:-2}
+suite=${UNBOUND_SUITE:-default}
+
+for f in "$TB_BIN" "$TB_SO" "$geoip" "$TB_SRC/testdata"; do
+	[[ -e $f ]] || { echo "test-testbound: missing $f (BUILD=$BUILD)" >&2; exit 2; }
+done
+
+# a loopback port nothing listens on: cnroute's Redis connection is refused
+redis_port=
+for p in 1 9 13 19 37; do
+	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then redis_port=$p; break; fi
+done
+[[ -n $redis_port ]] || { echo "test-testbound: no closed loopback port found" >&2; exit 2; }
+
+rm -rf "$TB_OUT"
+mkdir -p "$TB_OUT/results" "$TB_OUT/work"
+cat >"$TB_OUT/cnroute.conf" <<EOF
+# written by tests/testbound/run.sh: nothing listens on this port, so no
+# name is managed
+redis-server: 127.0.0.1:$redis_port
+key-prefix: "cnroute:"
+geoip-db: $geoip
+geoip-field: country_code
+mainland-countries: CN
+ecs: use
+EOF
+
+files=()
+if (($#)); then
+	for a in "$@"; do
+		if [[ -f $a ]]; then files+=("$(cd "$(dirname "$a")" && pwd)/$(basename "$a")")
+		elif [[ -f $TB_SRC/testdata/$a ]]; then files+=("$TB_SRC/testdata/$a")
+		elif [[ -f $TB_SRC/testdata/$a.rpl ]]; then files+=("$TB_SRC/testdata/$a.rpl")
+		elif [[ -f $TB_SRC/testdata/$a.crpl ]]; then files+=("$TB_SRC/testdata/$a.crpl")
+		else echo "test-testbound: no scenario $a" >&2; exit 2; fi
+	done
+else
+	for f in "$TB_SRC"/testdata/*.rpl "$TB_SRC"/testdata/*.crpl; do
+		[[ -f $f ]] && files+=("$f")
+	done
+fi
+
+version=$("$b/unbound/sbin/unbound" -V 2>/dev/null | head -n 1)
+echo "# testbound: ${#files[@]} scenarios of $TB_SRC (${version:-Unbound version unknown}, suite $suite), $jobs at a time"
+echo "# cnroute: $TB_SO, Redis 127.0.0.1:$redis_port (closed)"
+t0=$(date +%s)
+printf '%s\n' "${files[@]}" | xargs -d '\n' -P "$jobs" -n 1 "$0" --one
+t1=$(date +%s)
+
+# ---------------------------------------------------------------- summary
+
+total=0 skipped=0 s_pass=0 s_fail=0 c_pass=0 c_fail=0
+regressions=() shipped_fail=() skips=() only_shipped_fail_ok=()
+for f in "${files[@]}"; do
+	name=$(basename "$f" | sed 's/\.c\{0,1\}rpl$//')
+	total=$((total + 1))
+	r=$(cat "$TB_OUT/results/$name" 2>/dev/null) || r="3 3 0"
+	if [[ $r == skip* ]]; then
+		skipped=$((skipped + 1)); skips+=("$name (${r#skip })"); continue
+	fi
+	read -r rc_s rc_c loaded <<<"$r"
+	if [[ $rc_s == 0 ]]; then s_pass=$((s_pass + 1)); else s_fail=$((s_fail + 1)); fi
+	if [[ $rc_c == 0 && $loaded == 1 ]]; then c_pass=$((c_pass + 1)); else c_fail=$((c_fail + 1)); fi
+	if [[ $rc_s != 0 ]]; then
+		shipped_fail+=("$name")
+		[[ $rc_c == 0 && $loaded == 1 ]] && only_shipped_fail_ok+=("$name")
+	elif [[ $rc_c != 0 || $loaded != 1 ]]; then
+		regressions+=("$name")
+	fi
+done
+ran=$((total - skipped))
+echo "# ===== testbound summary (suite $suite, ${version:-?})"
+echo "scenarios: $total, run: $ran, skipped: $skipped; took $((t1 - t0)) s with $jobs at a time"
+echo "as shipped:   $s_pass passed, $s_fail failed"
+echo "with cnroute: $c_pass passed, $c_fail failed"
+((${#skips[@]})) && printf 'skipped: %s\n' "${skips[*]}"
+((${#shipped_fail[@]})) && printf 'failing as shipped (not counted): %s\n' "${shipped_fail[*]}"
+((${#only_shipped_fail_ok[@]})) && printf '  of these, passing with cnroute: %s\n' "${only_shipped_fail_ok[*]}"
+if ((${#regressions[@]})); then
+	echo "regressions (${#regressions[@]}): ${regressions[*]}"
+	echo "logs: $TB_OUT/work/<scenario>/{shipped,cnroute}.log"
+	exit 1
+fi
+if ((ran == 0)); then
+	echo "test-testbound: no scenario ran" >&2
+	exit 1
+fi
+echo "regressions: none"
+exit 0
