@@ -29,6 +29,8 @@
 #   TB_TIMEOUT     seconds one testbound run may take before it counts as
 #                  failed (default 300; a scenario takes well under one)
 #   TB_KEEP=1      keep the logs of passing runs too
+#   TB_PLACE=first put dynlib in front of every module instead of at
+#                  cnroute's documented place (shows what that breaks)
 # Results and the logs of failing runs: BUILD/testbound/run/.
 set -u
 
@@ -49,7 +51,7 @@ run_one() {
 	fi
 	mkdir -p "$work"
 	cp "$file" "$work/shipped.rpl"
-	awk -v so="$TB_SO" -f "$here/with-cnroute.awk" "$file" >"$work/cnroute.rpl" || {
+	awk -v so="$TB_SO" -v place="${TB_PLACE:-}" -f "$here/with-cnroute.awk" "$file" >"$work/cnroute.rpl" || {
 		echo "2 2 0" >"$TB_OUT/results/$name"
 		printf 'ERROR  %s: cannot rewrite the scenario\n' "$name"
 		return 0; }
@@ -145,7 +147,7 @@ fi
 
 version=$("$b/unbound/sbin/unbound" -V 2>/dev/null | head -n 1)
 echo "# testbound: ${#files[@]} scenarios of $TB_SRC (${version:-Unbound version unknown}, suite $suite), $jobs at a time"
-echo "# cnroute: $TB_SO, Redis 127.0.0.1:$redis_port (closed)"
+echo "# cnroute: $TB_SO, Redis 127.0.0.1:$redis_port (closed), placed ${TB_PLACE:-as documented}"
 t0=$(date +%s)
 printf '%s\n' "${files[@]}" | xargs -d '\n' -P "$jobs" -n 1 "$0" --one
 t1=$(date +%s)

@@ -3,7 +3,11 @@
 #
 # Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
 #
-#   awk -v so=/abs/path/cnroute.so -f with-cnroute.awk in.rpl > out.rpl
+#   awk -v so=/abs/path/cnroute.so [-v place=first] -f with-cnroute.awk \
+#       in.rpl > out.rpl
+#
+# place=first puts dynlib in front of every other module instead, to see
+# what a wrong place breaks (dns64 does not work behind another module).
 #
 # Only the config section (up to the first CONFIG_END) changes:
 #  - every "module-config:" gets "dynlib" at cnroute's place (see
@@ -23,8 +27,8 @@
 # would validate a synthetic answer) and the caches and the iterator.
 function cnroute_stack(stack,    n, i, m, out, placed) {
 	n = split(stack, m, /[ \t]+/)
-	out = ""
-	placed = 0
+	out = place == "first" ? "dynlib" : ""
+	placed = place == "first"
 	for(i = 1; i <= n; i++) {
 		if(m[i] == "")
 			continue
