@@ -145,6 +145,29 @@ else
 	done
 fi
 
+# Every module stack the cnroute copies use must be one unbound-checkconf
+# accepts (it has a list of the stacks known to work): an operator's
+# configuration with cnroute at its place must pass it.
+checkconf=$b/unbound/sbin/unbound-checkconf
+stack_fail=()
+if [[ -x $checkconf ]]; then
+	while IFS= read -r stack; do
+		printf 'server:\n\tusername: ""\n\tchroot: ""\n\tmodule-config: "%s"\ndynlib:\n\tdynlib-file: "%s"\n' \
+			"$stack" "$TB_SO" >"$TB_OUT/checkconf.conf"
+		if "$checkconf" "$TB_OUT/checkconf.conf" >"$TB_OUT/checkconf.out" 2>&1; then
+			echo "# unbound-checkconf accepts module-config \"$stack\""
+		else
+			echo "# unbound-checkconf REJECTS module-config \"$stack\": $(tail -n 1 "$TB_OUT/checkconf.out")"
+			stack_fail+=("$stack")
+		fi
+	done < <(for f in "${files[@]}"; do
+			awk -v so="$TB_SO" -v place="${TB_PLACE:-}" -f "$here/with-cnroute.awk" "$f" |
+				sed -n '/^[ \t]*CONFIG_END/q; s/^.*module-config:[ \t]*"\(.*\)".*$/\1/p'
+		done | sort -u)
+else
+	echo "# no $checkconf: module stacks not checked"
+fi
+
 version=$("$b/unbound/sbin/unbound" -V 2>/dev/null | head -n 1)
 echo "# testbound: ${#files[@]} scenarios of $TB_SRC (${version:-Unbound version unknown}, suite $suite), $jobs at a time"
 echo "# cnroute: $TB_SO, Redis 127.0.0.1:$redis_port (closed), placed ${TB_PLACE:-as documented}"
@@ -181,6 +204,9 @@ echo "with cnroute: $c_pass passed, $c_fail failed"
 ((${#skips[@]})) && printf 'skipped: %s\n' "${skips[*]}"
 ((${#shipped_fail[@]})) && printf 'failing as shipped (not counted): %s\n' "${shipped_fail[*]}"
 ((${#only_shipped_fail_ok[@]})) && printf '  of these, passing with cnroute: %s\n' "${only_shipped_fail_ok[*]}"
+if ((${#stack_fail[@]})); then
+	echo "module stacks unbound-checkconf rejects (${#stack_fail[@]}): ${stack_fail[*]}"
+fi
 if ((${#regressions[@]})); then
 	echo "regressions (${#regressions[@]}): ${regressions[*]}"
 	echo "logs: $TB_OUT/work/<scenario>/{shipped,cnroute}.log"
@@ -191,4 +217,5 @@ if ((ran == 0)); then
 	exit 1
 fi
 echo "regressions: none"
+((${#stack_fail[@]} == 0)) || exit 1
 exit 0

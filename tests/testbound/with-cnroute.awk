@@ -17,30 +17,31 @@
 #  - a "dynlib:" clause naming the module is added.
 # The rest of the scenario (the replay, the checks) is kept as it is.
 
-# The module stack with cnroute at its place: in front of the first of
-# subnetcache, validator, cachedb and iterator, i.e. after the modules that
-# must see the query first or act on the final answer (dns64, which only
-# sets itself up on a query's first event and so must come first; respip,
-# whose response-ip actions must apply to cnroute's answers too; ipsecmod,
-# ipset, python), and before the ones that must not see cnroute's answers:
-# subnetcache (it would echo and cache them per subnet), the validator (it
-# would validate a synthetic answer) and the caches and the iterator.
-function cnroute_stack(stack,    n, i, m, out, placed) {
+# The module stack with cnroute at its place: right after dns64 when the
+# stack has it, else first. dns64 sets its per-query state up only on a
+# query's first event, which only the first module gets: behind another
+# module it does not map ip6.arpa PTR queries and lets its AAAA NODATA
+# answers be cached (Unbound's dns64_lookup scenario fails). Everything
+# else comes after cnroute: it sees the client first, answers managed
+# names itself, and keeps its answers away from subnetcache (which would
+# echo and cache them per subnet), the validator (which would validate a
+# synthetic answer) and the caches. respip after cnroute means response-ip
+# actions do not apply to cnroute's answers; unbound-checkconf knows
+# "dynlib respip validator iterator" and not the other way round.
+function cnroute_stack(stack,    n, i, m, out, placed, at_front) {
 	n = split(stack, m, /[ \t]+/)
-	out = place == "first" ? "dynlib" : ""
-	placed = place == "first"
+	at_front = place == "first" || stack !~ /(^|[ \t])dns64([ \t]|$)/
+	out = at_front ? "dynlib" : ""
+	placed = at_front
 	for(i = 1; i <= n; i++) {
 		if(m[i] == "")
 			continue
-		if(!placed && (m[i] == "subnetcache" || m[i] == "validator" ||
-			m[i] == "cachedb" || m[i] == "iterator")) {
-			out = out (out == "" ? "" : " ") "dynlib"
+		out = out (out == "" ? "" : " ") m[i]
+		if(!placed && m[i] == "dns64") {
+			out = out " dynlib"
 			placed = 1
 		}
-		out = out (out == "" ? "" : " ") m[i]
 	}
-	if(!placed)
-		out = out (out == "" ? "" : " ") "dynlib"
 	return out
 }
 
