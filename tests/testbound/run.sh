@@ -1,7 +1,7 @@
 #!/bin/bash
 # run.sh [SCENARIO...] - Unbound's own replay scenarios (testdata/*.rpl and
-# *.crpl of the Unbound tree the module is built against), each run twice
-# by testbound: as shipped, and with cnroute loaded in the module stack.
+# *.crpl of the Unbound tree the module is built against), each run by
+# testbound as shipped, and twice with cnroute loaded in the module stack.
 #
 # Copyright (c) 2026, the cnroute authors. BSD-3-Clause, see LICENSE.
 #
@@ -9,9 +9,16 @@
 # cnroute's place in the scenario's module-config, or in Unbound's default
 # "validator iterator"; a dynlib: clause naming BUILD/cnroute.so). cnroute
 # reads a cnroute.conf whose redis-server is a closed loopback port, so no
-# name is managed: every scenario must behave exactly as without the
-# module. A cnroute run only counts as passed when the module did start
-# (its "started with" line is in testbound's log).
+# name the scenario asks for is managed, and every scenario must behave
+# exactly as without the module. It runs twice:
+#  - table empty: nothing was ever loaded (every query is passed on as
+#    before the first load);
+#  - table loaded: started from a snapshot file (make-snapshot.sh) holding
+#    one filing and route under a domain no scenario asks for, so every
+#    query is looked up in the table, and every answer that comes back
+#    through the module is looked through for chains into managed names.
+# A cnroute run only counts as passed when the module did start (its log
+# line for the run is in testbound's output).
 #
 # Every scenario that passes as shipped must pass with cnroute; one that
 # does not is a regression and fails the run. Scenarios that fail as
@@ -39,10 +46,34 @@ here=$root/tests/testbound
 
 # ---------------------------------------------------------------- one scenario
 
-# run_one NAME FILE: both runs of one scenario; writes results/NAME
-# ("skip REASON" or "SHIPPED_RC CNROUTE_RC LOADED") and prints one line.
+# run_cnroute WORK MODE: the cnroute copy of the scenario in WORK, with the
+# module's table empty (MODE "empty": never loaded) or loaded from the
+# snapshot (MODE "table"); prints "RC STARTED" (STARTED: the module's log
+# line for the mode is there).
+run_cnroute() {
+	local work=$1 mode=$2 conf=$1/cnroute-$2.conf rc started=0
+	cp "$TB_OUT/cnroute.conf" "$conf"
+	if [[ $mode == table ]]; then
+		# a copy each: the module writes the file back when it stops
+		cp "$TB_OUT/table.snapshot" "$work/table.snapshot"
+		echo "snapshot-file: $work/table.snapshot" >>"$conf"
+	fi
+	(cd "$work" && CNROUTE_CONF=$conf timeout -k 10 "$TB_TIMEOUT" \
+		"$TB_BIN" -p cnroute.rpl >"cnroute-$mode.log" 2>&1)
+	rc=$?
+	if [[ $mode == table ]]; then
+		grep -q 'cnroute: started from .*: 1 filings, 1 routes' "$work/cnroute-$mode.log" && started=1
+	else
+		grep -q 'cnroute: started with' "$work/cnroute-$mode.log" && started=1
+	fi
+	echo "$rc $started"
+}
+
+# run_one NAME FILE: all runs of one scenario; writes results/NAME ("skip
+# REASON", or "SHIPPED_RC EMPTY_RC EMPTY_STARTED TABLE_RC TABLE_STARTED")
+# and prints one line.
 run_one() {
-	local name=$1 file=$2 work rc_s rc_c loaded=0 why
+	local name=$1 file=$2 work rc_s e t why
 	work=$TB_OUT/work/$name
 	if why=$(needs_missing_feature "$name"); then
 		echo "skip $why" >"$TB_OUT/results/$name"
@@ -52,28 +83,25 @@ run_one() {
 	mkdir -p "$work"
 	cp "$file" "$work/shipped.rpl"
 	awk -v so="$TB_SO" -v place="${TB_PLACE:-}" -f "$here/with-cnroute.awk" "$file" >"$work/cnroute.rpl" || {
-		echo "2 2 0" >"$TB_OUT/results/$name"
+		echo "2 2 0 2 0" >"$TB_OUT/results/$name"
 		printf 'ERROR  %s: cannot rewrite the scenario\n' "$name"
 		return 0; }
 	# testbound writes its temporary files into the working directory
 	(cd "$work" && timeout -k 10 "$TB_TIMEOUT" "$TB_BIN" -p shipped.rpl \
 		>shipped.log 2>&1)
 	rc_s=$?
-	(cd "$work" && CNROUTE_CONF=$TB_OUT/cnroute.conf timeout -k 10 \
-		"$TB_TIMEOUT" "$TB_BIN" -p cnroute.rpl >cnroute.log 2>&1)
-	rc_c=$?
-	grep -q 'cnroute: started with' "$work/cnroute.log" && loaded=1
-	echo "$rc_s $rc_c $loaded" >"$TB_OUT/results/$name"
-	if [[ $rc_s == 0 && $rc_c == 0 && $loaded == 1 ]]; then
+	e=$(run_cnroute "$work" empty)
+	t=$(run_cnroute "$work" table)
+	echo "$rc_s $e $t" >"$TB_OUT/results/$name"
+	if [[ "$rc_s $e $t" == "0 0 1 0 1" ]]; then
 		printf 'ok     %s\n' "$name"
 		[[ ${TB_KEEP:-0} == 1 ]] || rm -rf "$work"
 	elif [[ $rc_s != 0 ]]; then
-		printf 'shipped-fails %s (shipped rc %s, with cnroute rc %s)\n' \
-			"$name" "$rc_s" "$rc_c"
+		printf 'shipped-fails %s (shipped rc %s; with cnroute: rc/started %s, %s)\n' \
+			"$name" "$rc_s" "${e/ //}" "${t/ //}"
 	else
-		printf 'REGRESSION %s (with cnroute rc %s%s), log: %s\n' "$name" \
-			"$rc_c" "$([[ $loaded == 1 ]] || echo ', module not started')" \
-			"$work/cnroute.log"
+		printf 'REGRESSION %s (with cnroute, empty table: rc %s started %s; table loaded: rc %s started %s), logs: %s\n' \
+			"$name" ${e} ${t} "$work"
 	fi
 }
 
@@ -111,6 +139,8 @@ for f in "$TB_BIN" "$TB_SO" "$geoip" "$TB_SRC/testdata"; do
 done
 
 # a loopback port nothing listens on: cnroute's Redis connection is refused
+# (here, and for the loaded-table runs a Redis of make-snapshot.sh's own
+# for a moment, gone before the scenarios run)
 redis_port=
 for p in 1 9 13 19 37; do
 	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then redis_port=$p; break; fi
@@ -129,6 +159,9 @@ geoip-field: country_code
 mainland-countries: CN
 ecs: use
 EOF
+
+"$here/make-snapshot.sh" "$b" "$TB_OUT/table.snapshot" >/dev/null ||
+	{ echo "test-testbound: cannot make the snapshot for the loaded-table runs" >&2; exit 2; }
 
 files=()
 if (($#)); then
@@ -178,22 +211,22 @@ t1=$(date +%s)
 
 # ---------------------------------------------------------------- summary
 
-total=0 skipped=0 s_pass=0 s_fail=0 c_pass=0 c_fail=0
-regressions=() shipped_fail=() skips=() only_shipped_fail_ok=()
+total=0 skipped=0 s_pass=0 s_fail=0 e_pass=0 e_fail=0 t_pass=0 t_fail=0
+regressions=() shipped_fail=() skips=()
 for f in "${files[@]}"; do
 	name=$(basename "$f" | sed 's/\.c\{0,1\}rpl$//')
 	total=$((total + 1))
-	r=$(cat "$TB_OUT/results/$name" 2>/dev/null) || r="3 3 0"
+	r=$(cat "$TB_OUT/results/$name" 2>/dev/null) || r="3 3 0 3 0"
 	if [[ $r == skip* ]]; then
 		skipped=$((skipped + 1)); skips+=("$name (${r#skip })"); continue
 	fi
-	read -r rc_s rc_c loaded <<<"$r"
+	read -r rc_s rc_e st_e rc_t st_t <<<"$r"
 	if [[ $rc_s == 0 ]]; then s_pass=$((s_pass + 1)); else s_fail=$((s_fail + 1)); fi
-	if [[ $rc_c == 0 && $loaded == 1 ]]; then c_pass=$((c_pass + 1)); else c_fail=$((c_fail + 1)); fi
+	if [[ $rc_e == 0 && $st_e == 1 ]]; then e_pass=$((e_pass + 1)); else e_fail=$((e_fail + 1)); fi
+	if [[ $rc_t == 0 && $st_t == 1 ]]; then t_pass=$((t_pass + 1)); else t_fail=$((t_fail + 1)); fi
 	if [[ $rc_s != 0 ]]; then
 		shipped_fail+=("$name")
-		[[ $rc_c == 0 && $loaded == 1 ]] && only_shipped_fail_ok+=("$name")
-	elif [[ $rc_c != 0 || $loaded != 1 ]]; then
+	elif [[ "$rc_e $st_e $rc_t $st_t" != "0 1 0 1" ]]; then
 		regressions+=("$name")
 	fi
 done
@@ -201,16 +234,16 @@ ran=$((total - skipped))
 echo "# ===== testbound summary (suite $suite, ${version:-?})"
 echo "scenarios: $total, run: $ran, skipped: $skipped; took $((t1 - t0)) s with $jobs at a time"
 echo "as shipped:   $s_pass passed, $s_fail failed"
-echo "with cnroute: $c_pass passed, $c_fail failed"
+echo "with cnroute, table empty:  $e_pass passed, $e_fail failed"
+echo "with cnroute, table loaded: $t_pass passed, $t_fail failed"
 ((${#skips[@]})) && printf 'skipped: %s\n' "${skips[*]}"
 ((${#shipped_fail[@]})) && printf 'failing as shipped (not counted): %s\n' "${shipped_fail[*]}"
-((${#only_shipped_fail_ok[@]})) && printf '  of these, passing with cnroute: %s\n' "${only_shipped_fail_ok[*]}"
 if ((${#stack_fail[@]})); then
 	echo "module stacks unbound-checkconf rejects (${#stack_fail[@]}): ${stack_fail[*]}"
 fi
 if ((${#regressions[@]})); then
 	echo "regressions (${#regressions[@]}): ${regressions[*]}"
-	echo "logs: $TB_OUT/work/<scenario>/{shipped,cnroute}.log"
+	echo "logs: $TB_OUT/work/<scenario>/{shipped,cnroute-empty,cnroute-table}.log"
 	exit 1
 fi
 if ((ran == 0)); then
