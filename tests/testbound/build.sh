@@ -16,9 +16,10 @@ set -eu
 build=$1
 src="$build/unbound-src"
 out="$build/testbound"
-[ -f "$src/Makefile" ] && [ -f "$src/testcode/testbound.c" ] || {
+if [ ! -f "$src/Makefile" ] || [ ! -f "$src/testcode/testbound.c" ]; then
 	echo "testbound: $src is not a configured Unbound tree (run make first)" >&2
-	exit 1; }
+	exit 1
+fi
 mkdir -p "$out"
 libs=$(sed -n 's/^LIBS=//p' "$src/Makefile" | head -n 1)
 rm -f "$src/testbound"

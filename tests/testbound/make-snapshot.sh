@@ -23,7 +23,8 @@ for f in "$unbound" "$so" "$geoip"; do
 	[[ -e $f ]] || { echo "make-snapshot: missing $f" >&2; exit 2; }
 done
 work=$(mktemp -d /tmp/cnroute-tbound-snap.XXXXXX) || exit 2
-redis_pid= unbound_pid=
+redis_pid=''
+unbound_pid=''
 cleanup() {
 	[[ -n $unbound_pid ]] && kill "$unbound_pid" 2>/dev/null && wait "$unbound_pid" 2>/dev/null
 	[[ -n $redis_pid ]] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
@@ -53,12 +54,14 @@ redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no \
 redis_pid=$!
 wait_for 5 sh -c "[ \"\$(redis-cli -p $rport ping 2>/dev/null)\" = PONG ]" ||
 	{ echo "make-snapshot: redis-server did not start" >&2; exit 1; }
-redis-cli -p "$rport" HSET cnroute:filing:cnroute-tbound.net status active \
+if ! redis-cli -p "$rport" HSET cnroute:filing:cnroute-tbound.net status active \
 	icp "京ICP备00000000号-1" entity "Test Entity Ltd" registrant "Test Entity Ltd" \
-	updated "$(date +%s)" >/dev/null &&
-redis-cli -p "$rport" HSET cnroute:route:www.cnroute-tbound.net \
-	cn 192.0.2.1 offshore 198.51.100.1 ttl 60 >/dev/null ||
-	{ echo "make-snapshot: cannot write to Redis" >&2; exit 1; }
+	updated "$(date +%s)" >/dev/null ||
+	! redis-cli -p "$rport" HSET cnroute:route:www.cnroute-tbound.net \
+	cn 192.0.2.1 offshore 198.51.100.1 ttl 60 >/dev/null; then
+	echo "make-snapshot: cannot write to Redis" >&2
+	exit 1
+fi
 
 uport=$(free_port) || { echo "make-snapshot: no free port" >&2; exit 2; }
 cat >"$work/unbound.conf" <<EOF

@@ -100,8 +100,8 @@ run_one() {
 		printf 'shipped-fails %s (shipped rc %s; with cnroute: rc/started %s, %s)\n' \
 			"$name" "$rc_s" "${e/ //}" "${t/ //}"
 	else
-		printf 'REGRESSION %s (with cnroute, empty table: rc %s started %s; table loaded: rc %s started %s), logs: %s\n' \
-			"$name" ${e} ${t} "$work"
+		printf 'REGRESSION %s (with cnroute, rc/started: table empty %s, table loaded %s), logs: %s\n' \
+			"$name" "${e/ //}" "${t/ //}" "$work"
 	fi
 }
 
