@@ -2,17 +2,24 @@
 # cnroute's place in module-config next to dns64, respip and subnetcache:
 # one Unbound per documented module stack, each checked for both jobs:
 #  - steering still works: a mainland and a US client (ECS) get the cn and
-#    the offshore pool, with the ECS option echoed;
+#    the offshore pool, also right after each other for the same name (an
+#    answer stored in a shared cache would show), and the managed name has
+#    no message cache entry;
 #  - the other module still does its job: dns64 synthesises AAAA for an
-#    unmanaged A-only name, also when asked again (dns64 must be the first
-#    module: behind another one it lets the iterator cache the AAAA NODATA);
-#    respip's response-ip action applies to resolved answers (not to
-#    cnroute's, which it does not see).
-# Every stack also passes unbound-checkconf (lib.sh runs it), whose list of
-# module stacks known to work has these. subnetcache is checked only when
-# this Unbound was built with it. dns64 and respip together are not
-# supported by Unbound (unbound-checkconf: "Respip is known to *not* work
-# with dns64").
+#    unmanaged A-only name (also when asked again), and for a managed name
+#    whose pool has no AAAA from the A of the client's pool; respip's
+#    response-ip action applies to resolved answers (not to cnroute's,
+#    which respip after cnroute does not see).
+# Every stack is one unbound-checkconf knows to work (lib.sh runs it).
+# subnetcache is checked only when this Unbound was built with it. dns64
+# and respip together are not supported by Unbound (unbound-checkconf:
+# "Respip is known to *not* work with dns64").
+#
+# dns64 must be the first module (it sets itself up on a query's first
+# event only); cnroute right after it is not supported yet: dns64 stores
+# the answers that pass it, cnroute's included, in the message cache, and
+# asks for the A behind a synthesised AAAA in a query without a client.
+# The dns64 checks say what supporting it means, and fail until then.
 #
 # MODULE_ORDER_PLACE=first puts dynlib in front of every stack instead (to
 # see what the documented place avoids).
