@@ -33,6 +33,7 @@ route www.mo.example.com "192.0.2.41,2001:db8:c::41" "198.51.100.41,2001:db8::41
 route v4.mo.example.com 192.0.2.43 198.51.100.43 30
 route v4b.mo.example.com 192.0.2.44 198.51.100.44 30
 route deny.mo.example.com 192.0.2.42 198.51.100.42 30
+route emptyoff.example.com 192.0.2.7 "" 30
 
 # The documented stacks: cnroute first, except right after dns64 (which
 # must be first).
@@ -129,11 +130,17 @@ for e in "${stacks[@]}"; do
 			"$(res NOERROR A:198.51.100.42)" --inst "$n" --ecs 8.8.8.0/24 deny.mo.example.com A
 	fi
 
-	# subnetcache: steering above already ran through it; an unmanaged
-	# name asked from two regions is answered for both
+	# subnetcache: an unmanaged name asked from two regions is answered
+	# for both; a managed name cnroute passes on (its offshore pool is
+	# empty) goes through subnetcache too, and both echo ECS: the reply
+	# must still carry one option
 	if [[ $s == *subnetcache* ]]; then
 		expect "$n: unmanaged name, US client, through subnetcache" "$(res NOERROR A:203.0.113.10)" \
 			--inst "$n" --ecs 8.8.8.0/24 plain.example.com A
+		q --inst "$n" --ecs 8.8.8.0/24 emptyoff.example.com A
+		assert_res "$n: managed name with an empty offshore pool, US client: resolved normally" \
+			"$(res NOERROR A:203.0.113.20)"
+		assert_eq "$n: ... with one ECS option in the reply" 1 "$(grep -c '^;; CLIENT-SUBNET' <<<"$Q_OUT")"
 	fi
 done
 it_done
