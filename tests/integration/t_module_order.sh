@@ -80,6 +80,7 @@ for e in "${stacks[@]}"; do
 	q --inst "$n" --ecs 1.0.1.0/24 www.mo.example.com A
 	assert_res "$n: mainland client gets the cn pool" "$(res NOERROR A:192.0.2.41)"
 	assert_match "$n: mainland client: ECS echoed with a scope" '^1\.0\.1\.0/24/[1-9][0-9]*$' "$Q_ECS"
+	assert_eq "$n: mainland client: one ECS option in the reply" 1 "$(grep -c '^;; CLIENT-SUBNET' <<<"$Q_OUT")"
 	q --inst "$n" --ecs 8.8.8.0/24 www.mo.example.com A
 	assert_res "$n: US client after a mainland one gets the offshore pool" "$(res NOERROR A:198.51.100.41)"
 	q --inst "$n" --ecs 8.8.8.0/24 www.mo.example.com AAAA
