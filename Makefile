@@ -298,3 +298,6 @@ distclean:
 # Other releases of Unbound and hiredis (UNBOUND_SUITE, test-trixie,
 # check-hiredis).
 include tools/setup/unbound-versions.mk
+
+# Unbound's replay test suite with the module loaded (make test-testbound)
+include tests/testbound/testbound.mk
