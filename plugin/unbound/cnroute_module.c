@@ -214,6 +214,43 @@ cnroute_env_free(struct cnroute_env *ce, struct dynlibmod_env *de, int id)
 	public_suffix_release();
 }
 
+/**
+ * Whether module-config holds a module cnroute cannot run with; logs one
+ * line naming it. dns64 is one: in front of cnroute it stores every answer
+ * that passes it on the way back in the shared message cache, cnroute's
+ * per-client answers included (it decides that from what the query was
+ * when it first saw it, before cnroute marked it no_cache_store), and it
+ * asks for the A behind a synthesised AAAA in a query of its own that has
+ * no client; behind cnroute it never sees a query's first event, so it
+ * does not map its prefix's ip6.arpa names. Either way, one of the two
+ * would be wrong, so the resolver does not start.
+ * @param env: the module environment (its cfg).
+ * @return 1 if the stack is one cnroute refuses.
+ */
+static int
+cnroute_stack_refused(struct module_env *env)
+{
+	const char *mods = env->cfg->module_conf ? env->cfg->module_conf :
+		"validator iterator";
+	const char *p = mods;
+	size_t len;
+
+	while(*p) {
+		p += strspn(p, " \t");
+		len = strcspn(p, " \t");
+		if(len == 5 && strncmp(p, "dns64", 5) == 0) {
+			log_err("cnroute: module-config \"%s\" has dns64: "
+				"cnroute and dns64 cannot run in one Unbound "
+				"(in front, dns64 caches cnroute's per-client "
+				"answers; behind, it cannot map ip6.arpa names); "
+				"run dns64 on another resolver", mods);
+			return 1;
+		}
+		p += len;
+	}
+	return 0;
+}
+
 int
 init(struct module_env *env, int id)
 {
@@ -225,6 +262,8 @@ init(struct module_env *env, int id)
 	/* before anything of env is read: its layout is that of the
 	 * Unbound the module was built for */
 	if(!cnroute_build_matches_daemon())
+		return 0;
+	if(cnroute_stack_refused(env))
 		return 0;
 	de = env->modinfo[id];
 	cnroute_log_set_sink(cnroute_log_to_unbound);

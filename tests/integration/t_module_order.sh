@@ -15,11 +15,12 @@
 # and respip together are not supported by Unbound (unbound-checkconf:
 # "Respip is known to *not* work with dns64").
 #
-# dns64 must be the first module (it sets itself up on a query's first
-# event only); cnroute right after it is not supported yet: dns64 stores
-# the answers that pass it, cnroute's included, in the message cache, and
-# asks for the A behind a synthesised AAAA in a query without a client.
-# The dns64 checks say what supporting it means, and fail until then.
+# dns64 and cnroute cannot run in one Unbound: dns64 must be the first
+# module (it sets itself up on a query's first event only), and in front of
+# cnroute it stores the answers that pass it, cnroute's per-client ones
+# included, in the message cache, and asks for the A behind a synthesised
+# AAAA in a query without a client. The module refuses both orders at
+# start, with one log line.
 #
 # MODULE_ORDER_PLACE=first puts dynlib in front of every stack instead (to
 # see what the documented place avoids).
@@ -35,11 +36,9 @@ route v4b.mo.example.com 192.0.2.44 198.51.100.44 30
 route deny.mo.example.com 192.0.2.42 198.51.100.42 30
 route emptyoff.example.com 192.0.2.7 "" 30
 
-# The documented stacks: cnroute first, except right after dns64 (which
-# must be first).
+# The documented stacks: cnroute first.
 stacks=(
 	"plain:dynlib validator iterator"
-	"dns64:dns64 dynlib validator iterator"
 	"respip:dynlib respip validator iterator"
 )
 if "$UNBOUND" -V 2>/dev/null | grep -q '^Linked modules:.*subnetcache'; then
@@ -58,7 +57,6 @@ for e in "${stacks[@]}"; do
 	[[ ${MODULE_ORDER_PLACE:-} == first ]] && s=$(dynlib_first "$s")
 	STACK[$n]=$s
 	IT_UNBOUND_SERVER=("module-config: \"$s\"")
-	[[ $s == *dns64* ]] && IT_UNBOUND_SERVER+=("dns64-prefix: 64:ff9b::/96")
 	if [[ $s == *respip* ]]; then
 		IT_UNBOUND_SERVER+=("response-ip: 203.0.113.90/32 always_nxdomain"
 			"response-ip: 198.51.100.42/32 always_nxdomain")
@@ -97,24 +95,9 @@ for e in "${stacks[@]}"; do
 		"$(grep -ciE '^msg www\.mo\.example\.com\. ' "$f")"
 	grep -iE '^msg www\.mo\.example\.com\. ' "$f" | while read -r l; do diag "cached: $l"; done
 
-	# dns64
-	if [[ $s == *dns64* ]]; then
-		expect "$n: dns64 synthesises AAAA for an unmanaged A-only name" \
-			"$(res NOERROR AAAA:64:ff9b::cb00:7150)" --inst "$n" plain.example.org AAAA
-		expect "$n: dns64: asked again, still synthesised (no NODATA cached)" \
-			"$(res NOERROR AAAA:64:ff9b::cb00:7150)" --inst "$n" plain.example.org AAAA
-		expect "$n: dns64 keeps a real AAAA" "$(res NOERROR AAAA:2001:db8:f::10)" \
-			--inst "$n" plain.example.com AAAA
-		# the pools have no AAAA: the AAAA is synthesised from the
-		# pool's A that is right for the client (one fresh name each)
-		expect "$n: managed A-only name, US client: AAAA synthesised from the offshore A" \
-			"$(res NOERROR AAAA:64:ff9b::c633:642b)" --inst "$n" --ecs 8.8.8.0/24 v4.mo.example.com AAAA
-		expect "$n: managed A-only name, mainland client: AAAA synthesised from the cn A" \
-			"$(res NOERROR AAAA:64:ff9b::c000:22c)" --inst "$n" --ecs 1.0.1.0/24 v4b.mo.example.com AAAA
-	else
-		expect "$n: without dns64, an A-only name has no AAAA" "$(res NOERROR)" \
-			--inst "$n" plain.example.org AAAA
-	fi
+	# no dns64 in any accepted stack
+	expect "$n: an A-only name has no AAAA (nothing synthesised)" "$(res NOERROR)" \
+		--inst "$n" plain.example.org AAAA
 
 	# respip
 	if [[ $s == *respip* ]]; then
@@ -144,4 +127,29 @@ for e in "${stacks[@]}"; do
 		assert_eq "$n: ... with one ECS option in the reply" 1 "$(grep -c '^;; CLIENT-SUBNET' <<<"$Q_OUT")"
 	fi
 done
+# dns64 with cnroute, in either order: Unbound does not start, and one log
+# line says why
+check_refused() {
+	local inst=$1 desc=$2 pat=$3 st logs
+	if wait_until 10000 bash -c '! kill -0 "$1" 2>/dev/null' _ "${UB_PID[$inst]}"; then
+		wait "${UB_PID[$inst]}"; st=$?
+	else
+		st=running
+		it_stop_unbound "$inst"
+	fi
+	it_untrack "${UB_PID[$inst]}"
+	assert_match "$desc: Unbound refuses to start (exit status)" '^[1-9][0-9]*$' "$st"
+	logs=$(cat "${UB_DIR[$inst]}/unbound.log" "${UB_DIR[$inst]}/stdout" 2>/dev/null)
+	assert_eq "$desc: one log line says why" 1 "$(grep -cE -- "$pat" <<<"$logs")"
+}
+for e in "dns64front:dns64 dynlib validator iterator" "dns64behind:dynlib dns64 validator iterator"; do
+	n=${e%%:*} s=${e#*:}
+	IT_UNBOUND_SERVER=("module-config: \"$s\"" "dns64-prefix: 64:ff9b::/96")
+	it_unbound_conf "$n"
+	cnroute_conf "${UB_DIR[$n]}/cnroute.conf"
+	it_launch_unbound "$n"
+	check_refused "$n" "module-config \"$s\"" \
+		"cnroute: module-config \"$s\" has dns64: cnroute and dns64 cannot run in one Unbound"
+done
+IT_UNBOUND_SERVER=()
 it_done

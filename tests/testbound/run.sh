@@ -24,7 +24,10 @@
 # does not is a regression and fails the run. Scenarios that fail as
 # shipped are listed, not counted. Scenarios that need a feature the tree
 # was built without (SHA-2, GOST, ECS, ipsecmod, cachedb: the same checks
-# as Unbound's testdata/03-testbound.tdir) are skipped and listed.
+# as Unbound's testdata/03-testbound.tdir) are skipped and listed. A
+# scenario whose stack has dns64 must show the module refusing that stack
+# at start, with its log line (cnroute and dns64 cannot run together; see
+# plugin/unbound/cnroute_module.c).
 #
 # SCENARIO: a file name in testdata with or without .rpl/.crpl, or a path.
 # Environment:
@@ -90,6 +93,21 @@ run_one() {
 	(cd "$work" && timeout -k 10 "$TB_TIMEOUT" "$TB_BIN" -p shipped.rpl \
 		>shipped.log 2>&1)
 	rc_s=$?
+	if grep -qE '^[[:space:]]*module-config:.*dns64' "$work/cnroute.rpl"; then
+		# cnroute refuses a stack with dns64 at start: that refusal,
+		# with its log line, is what this scenario must show
+		e=$(run_cnroute "$work" empty)
+		if [[ ${e%% *} != 0 ]] && grep -q 'has dns64: cnroute and dns64 cannot run' "$work/cnroute-empty.log"; then
+			echo "refused" >"$TB_OUT/results/$name"
+			printf 'refused %s (dns64 in the stack: the module refuses it, as documented)\n' "$name"
+			[[ ${TB_KEEP:-0} == 1 ]] || rm -rf "$work"
+		else
+			echo "$rc_s 1 0 1 0" >"$TB_OUT/results/$name"
+			printf 'REGRESSION %s (dns64 in the stack, but the module did not refuse it), logs: %s\n' \
+				"$name" "$work"
+		fi
+		return 0
+	fi
 	e=$(run_cnroute "$work" empty)
 	t=$(run_cnroute "$work" table)
 	echo "$rc_s $e $t" >"$TB_OUT/results/$name"
@@ -197,7 +215,7 @@ if [[ -x $checkconf ]]; then
 			needs_missing_feature "$(basename "$f" | sed 's/\.c\{0,1\}rpl$//')" >/dev/null && continue
 			awk -v so="$TB_SO" -v place="${TB_PLACE:-}" -f "$here/with-cnroute.awk" "$f" |
 				sed -n '/^[ \t]*CONFIG_END/q; s/^.*module-config:[ \t]*"\(.*\)".*$/\1/p'
-		done | sort -u)
+		done | grep -v dns64 | sort -u)
 else
 	echo "# no $checkconf: module stacks not checked"
 fi
@@ -212,13 +230,16 @@ t1=$(date +%s)
 # ---------------------------------------------------------------- summary
 
 total=0 skipped=0 s_pass=0 s_fail=0 e_pass=0 e_fail=0 t_pass=0 t_fail=0
-regressions=() shipped_fail=() skips=()
+regressions=() shipped_fail=() skips=() refused=()
 for f in "${files[@]}"; do
 	name=$(basename "$f" | sed 's/\.c\{0,1\}rpl$//')
 	total=$((total + 1))
 	r=$(cat "$TB_OUT/results/$name" 2>/dev/null) || r="3 3 0 3 0"
 	if [[ $r == skip* ]]; then
 		skipped=$((skipped + 1)); skips+=("$name (${r#skip })"); continue
+	fi
+	if [[ $r == refused ]]; then
+		refused+=("$name"); continue
 	fi
 	read -r rc_s rc_e st_e rc_t st_t <<<"$r"
 	if [[ $rc_s == 0 ]]; then s_pass=$((s_pass + 1)); else s_fail=$((s_fail + 1)); fi
@@ -230,13 +251,14 @@ for f in "${files[@]}"; do
 		regressions+=("$name")
 	fi
 done
-ran=$((total - skipped))
+ran=$((total - skipped - ${#refused[@]}))
 echo "# ===== testbound summary (suite $suite, ${version:-?})"
 echo "scenarios: $total, run: $ran, skipped: $skipped; took $((t1 - t0)) s with $jobs at a time"
 echo "as shipped:   $s_pass passed, $s_fail failed"
 echo "with cnroute, table empty:  $e_pass passed, $e_fail failed"
 echo "with cnroute, table loaded: $t_pass passed, $t_fail failed"
 ((${#skips[@]})) && printf 'skipped: %s\n' "${skips[*]}"
+((${#refused[@]})) && printf 'stack with dns64, refused by the module at start as documented (checked): %s\n' "${refused[*]}"
 ((${#shipped_fail[@]})) && printf 'failing as shipped (not counted): %s\n' "${shipped_fail[*]}"
 if ((${#stack_fail[@]})); then
 	echo "module stacks unbound-checkconf rejects (${#stack_fail[@]}): ${stack_fail[*]}"

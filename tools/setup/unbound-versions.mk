@@ -36,14 +36,17 @@ ifneq ($(UNBOUND_SUITE),)
 $(UNBOUND): tools/setup/fetch-pinned-source.sh tools/setup/unbound-fallback.pin
 endif
 
-# test-trixie: with a default build in build/ already made, t_build_match
-# also loads each build's module into the other's Unbound.
+# test-trixie: Debian 13's Unbound, the module against it, the unit and
+# integration tests and Unbound's replay scenarios with the module; with a
+# default build in build/ already made, t_build_match also loads each
+# build's module into the other's Unbound.
 TRIXIE_BUILD := build-trixie
 .PHONY: test-trixie
 test-trixie:
 	$(MAKE) BUILD=$(TRIXIE_BUILD) UNBOUND_SUITE=trixie all test-unit
 	$(if $(wildcard build/cnroute.so),IT_OTHER_BUILD=$(abspath build)) \
 		$(MAKE) BUILD=$(TRIXIE_BUILD) UNBOUND_SUITE=trixie test-integration
+	$(MAKE) BUILD=$(TRIXIE_BUILD) UNBOUND_SUITE=trixie test-testbound
 
 # The reply arena's unit test links the arena and hiredis.
 UNIT_LDFLAGS_test_reply_arena := plugin/sync/reply_arena.c -lhiredis
