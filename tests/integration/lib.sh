@@ -469,6 +469,22 @@ it_unbound_conf() {
 	fi
 }
 
+# it_expect_refused INST DESC: Unbound INST, launched with
+# it_launch_unbound, must exit non-zero by itself within 10 s (it is
+# stopped otherwise); asserts that, and leaves its log and stdout in REPLY.
+it_expect_refused() {
+	local inst=$1 desc=$2 st
+	if wait_until 10000 bash -c '! kill -0 "$1" 2>/dev/null' _ "${UB_PID[$inst]}"; then
+		wait "${UB_PID[$inst]}"; st=$?
+	else
+		st=running
+		it_stop_unbound "$inst"
+	fi
+	it_untrack "${UB_PID[$inst]}"
+	assert_match "$desc: Unbound refuses to start (exit status)" '^[1-9][0-9]*$' "$st"
+	REPLY=$(cat "${UB_DIR[$inst]}/unbound.log" "${UB_DIR[$inst]}/stdout" 2>/dev/null)
+}
+
 # it_launch_unbound NAME: start it in the background (-d), CNROUTE_CONF=DIR/cnroute.conf.
 # With UNBOUND_PRELOAD (the sanitizer runtimes, for a module built with
 # AddressSanitizer/UBSan), the runtimes are preloaded into Unbound only and

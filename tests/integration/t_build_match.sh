@@ -13,16 +13,8 @@ it_setup
 # check_refused INST DESC LOG-ERE: Unbound INST exits non-zero, and exactly
 # one cnroute line is logged, matching LOG-ERE.
 check_refused() {
-	local inst=$1 desc=$2 pat=$3 st logs lines
-	if wait_until 10000 bash -c '! kill -0 "$1" 2>/dev/null' _ "${UB_PID[$inst]}"; then
-		wait "${UB_PID[$inst]}"; st=$?
-	else
-		st=running
-		it_stop_unbound "$inst"
-	fi
-	it_untrack "${UB_PID[$inst]}"
-	assert_match "$desc: Unbound refuses to start (exit status)" '^[1-9][0-9]*$' "$st"
-	logs=$(cat "${UB_DIR[$inst]}/unbound.log" "${UB_DIR[$inst]}/stdout" 2>/dev/null)
+	local inst=$1 desc=$2 pat=$3 logs lines
+	it_expect_refused "$inst" "$desc"; logs=$REPLY
 	lines=$(grep -c 'cnroute' <<<"$logs")
 	if grep -qE -- "$pat" <<<"$logs"; then ok "$desc: log line /$pat/"
 	else not_ok "$desc: log line" "a line matching /$pat/" "'$(grep -iE 'cnroute|error|fatal' <<<"$logs" | tail -3 | tr '\n' '|')'"; fi
